@@ -1,0 +1,74 @@
+// Typed requests to the Photos Library API (mediaItems list/search/get/batchGet), with the
+// access token from an AccessTokenSource and errors classified at this edge.
+import type { AccessTokenSource } from './credentials.js';
+import { classifyApiResponse, classifyNetworkError } from './errors.js';
+import type { BatchGetResponse, ListMediaItemsResponse, MediaItem, SearchMediaItemsRequest } from './types.js';
+
+export const LIBRARY_MAX_PAGE_SIZE = 100;
+export const LIBRARY_MAX_BATCH_GET = 50;
+
+export interface ApiClientOptions {
+  /** API root, e.g. https://photoslibrary.googleapis.com (a path prefix is kept). */
+  readonly apiUrl: string;
+  readonly tokens: AccessTokenSource;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** A JSON call with one token refresh on 401, as Google's client libraries do. */
+export async function callJson<T>(options: ApiClientOptions, operation: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const token = await options.tokens.token();
+    const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000), ...(options.signal ? [options.signal] : [])];
+    let response: Response;
+    try {
+      response = await fetch(`${options.apiUrl}${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+        signal: AbortSignal.any(signals),
+      });
+    } catch (error) {
+      throw classifyNetworkError(operation, error);
+    }
+    const text = await response.text().catch((error: unknown) => {
+      throw classifyNetworkError(operation, error);
+    });
+    if (response.ok) return (text ? JSON.parse(text) : {}) as T;
+    if (response.status === 401 && attempt === 0) {
+      options.tokens.invalidate();
+      continue;
+    }
+    throw classifyApiResponse(operation, response.status, text, response.headers.get('retry-after'));
+  }
+}
+
+export class LibraryClient {
+  constructor(private readonly options: ApiClientOptions) {}
+
+  list(pageSize: number, pageToken?: string): Promise<ListMediaItemsResponse> {
+    const query = new URLSearchParams({ pageSize: String(Math.min(pageSize, LIBRARY_MAX_PAGE_SIZE)) });
+    if (pageToken) query.set('pageToken', pageToken);
+    return callJson(this.options, 'mediaItems.list', `/v1/mediaItems?${query.toString()}`);
+  }
+
+  search(request: SearchMediaItemsRequest): Promise<ListMediaItemsResponse> {
+    return callJson(this.options, 'mediaItems.search', '/v1/mediaItems:search', { method: 'POST', body: request });
+  }
+
+  get(id: string): Promise<MediaItem> {
+    return callJson(this.options, 'mediaItems.get', `/v1/mediaItems/${encodeURIComponent(id)}`);
+  }
+
+  /** At most 50 ids; results come back in request order, each with an item or a status. */
+  batchGet(ids: readonly string[]): Promise<BatchGetResponse> {
+    if (ids.length === 0 || ids.length > LIBRARY_MAX_BATCH_GET) throw new RangeError(`batchGet takes 1..${LIBRARY_MAX_BATCH_GET} ids, got ${ids.length}`);
+    const query = new URLSearchParams();
+    for (const id of ids) query.append('mediaItemIds', id);
+    return callJson(this.options, 'mediaItems.batchGet', `/v1/mediaItems:batchGet?${query.toString()}`);
+  }
+}
