@@ -28,8 +28,17 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
   stdio: 'inherit',
   cwd: root,
+  detached: true,
 });
-const forward = (signal) => child.kill(signal);
+// The runner and its test files form one process group: a signal to this script reaches all of
+// them, so every test file runs its cleanup (servers stopped, temp dirs removed).
+const forward = (signal) => {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+};
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

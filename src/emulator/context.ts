@@ -67,7 +67,7 @@ export async function applyRequestFaults(ctx: EmulatorContext, request: RequestC
     }
     if (fault.kind === 'server-error') {
       const status = fault.status ?? 503;
-      throw new HttpError(status === 500 ? 'INTERNAL' : 'UNAVAILABLE', status === 500 ? MESSAGES.internal : MESSAGES.unavailable, {}, status === 502 ? { code: 502 } : {});
+      throw new HttpError(status === 500 ? 'INTERNAL' : 'UNAVAILABLE', status === 500 ? MESSAGES.internal : MESSAGES.unavailable, {}, {}, status);
     }
   }
   return fired.filter((f) => f.kind === 'reset' || f.kind === 'truncate' || f.kind === 'expire-url');

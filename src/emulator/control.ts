@@ -2,7 +2,6 @@
 // another process: faults, counters, quotas, tokens, the clock, picking, and expected checksums.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { QuotaBucketName } from './accounting.js';
-import type { BehaviourOverrides } from './behaviour.js';
 import { parseFaultRule } from './faults.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import type { Emulator } from './server.js';
@@ -60,7 +59,7 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, re
     emulator.advanceClock(ms);
     sendJson(res, 200, {});
   } else if (route === 'POST /behaviour') {
-    emulator.setBehaviour((await readJson(req)) as BehaviourOverrides);
+    emulator.setBehaviour((await readJson(req)));
     sendJson(res, 200, emulator.behaviour);
   } else if (method === 'POST' && pickMatch?.[1]) {
     const body = await readJson(req);
@@ -68,7 +67,7 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, re
     if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string'))) throw invalid('mediaItemIds must be a list of ids');
     if (body.count !== undefined && (typeof body.count !== 'number' || body.count < 0)) throw invalid('count must be a non-negative number');
     emulator.pick(decodeURIComponent(pickMatch[1]), {
-      ...(ids !== undefined ? { mediaItemIds: ids as string[] } : {}),
+      ...(ids !== undefined ? { mediaItemIds: ids } : {}),
       ...(typeof body.count === 'number' ? { count: body.count } : {}),
     });
     sendJson(res, 200, {});

@@ -29,14 +29,16 @@ export class HttpError extends Error {
     message: string,
     readonly headers: Record<string, string> = {},
     readonly extra: Record<string, unknown> = {},
+    /** HTTP status when it differs from the RPC status's usual one (e.g. 502 for UNAVAILABLE). */
+    readonly httpStatus: number = RPC_STATUS[status].http,
   ) {
     super(message);
   }
 }
 
 /** The JSON error body Google's APIs send: {"error":{"code","message","status"}}. */
-export function googleErrorBody(status: RpcStatus, message: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ error: { code: RPC_STATUS[status].http, message, status, ...extra } });
+export function googleErrorBody(status: RpcStatus, message: string, extra: Record<string, unknown> = {}, httpStatus: number = RPC_STATUS[status].http): string {
+  return JSON.stringify({ error: { code: httpStatus, message, status, ...extra } });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -50,8 +52,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendError(res: ServerResponse, error: HttpError): void {
-  const text = googleErrorBody(error.status, error.message, error.extra);
-  res.writeHead(RPC_STATUS[error.status].http, {
+  const text = googleErrorBody(error.status, error.message, error.extra, error.httpStatus);
+  res.writeHead(error.httpStatus, {
     'content-type': 'application/json; charset=UTF-8',
     'content-length': String(Buffer.byteLength(text)),
     ...error.headers,
@@ -100,7 +102,7 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 export function parsePageSize(raw: unknown, fallback: number): number {
   if (raw === undefined || raw === null || raw === '') return fallback;
   const n = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isInteger(n)) throw new HttpError('INVALID_ARGUMENT', `Invalid value at 'page_size' (TYPE_INT32), "${String(raw)}"`);
+  if (!Number.isInteger(n)) throw new HttpError('INVALID_ARGUMENT', `Invalid value at 'page_size' (TYPE_INT32), ${JSON.stringify(raw)}`);
   if (n < 0) throw new HttpError('INVALID_ARGUMENT', 'Page size must be non-negative.');
   return n === 0 ? fallback : n;
 }

@@ -144,7 +144,7 @@ function escapeHtml(text: string): string {
 }
 
 /** GET /picker/ui/{id}: the page a pickerUri opens; POST picks everything (up to the cap). */
-async function pickerPage(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+function pickerPage(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string): void {
   if (req.method === 'POST') {
     const session = ctx.pickerSessions.get(id);
     pick(ctx, id, { count: Math.min(ctx.library.items.length, session?.maxItemCount ?? 0) });
@@ -168,7 +168,7 @@ export async function handlePicker(ctx: EmulatorContext, req: IncomingMessage, r
   else if (sessionMatch?.[1] && method === 'GET') await getSession(ctx, req, res, decodeURIComponent(sessionMatch[1]));
   else if (sessionMatch?.[1] && method === 'DELETE') await deleteSession(ctx, req, res, decodeURIComponent(sessionMatch[1]));
   else if (path === '/v1/mediaItems' && method === 'GET') await listPicked(ctx, req, res, url);
-  else if (path.startsWith('/ui/')) await pickerPage(ctx, req, res, decodeURIComponent(path.slice(4)));
+  else if (path.startsWith('/ui/')) pickerPage(ctx, req, res, decodeURIComponent(path.slice(4)));
   else return false;
   return true;
 }

@@ -38,12 +38,7 @@ export interface AuthorizedUserCredentials {
 }
 
 /** Environment variables that point gphotos-backup (and googleapis' auth client) at the emulator. */
-export interface EmulatorEnvironment {
-  readonly GPHOTOS_LIBRARY_API_URL: string;
-  readonly GPHOTOS_PICKER_API_URL: string;
-  readonly GOOGLE_OAUTH_TOKEN_URL: string;
-  readonly GOOGLE_OAUTH_AUTH_URL: string;
-}
+export type EmulatorEnvironment = Readonly<Record<'GPHOTOS_LIBRARY_API_URL' | 'GPHOTOS_PICKER_API_URL' | 'GOOGLE_OAUTH_TOKEN_URL' | 'GOOGLE_OAUTH_AUTH_URL', string>>;
 
 export const DEFAULT_EMULATOR_CLIENT: OAuthClient = {
   clientId: '000000000000-emulator.apps.googleusercontent.com',

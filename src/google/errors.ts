@@ -55,7 +55,7 @@ interface GoogleErrorBody {
 function parseBody(text: string): GoogleErrorBody {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as GoogleErrorBody) : {};
+    return typeof value === 'object' && value !== null ? (value) : {};
   } catch {
     return {};
   }

@@ -1,0 +1,36 @@
+// Turns errors classified at the edge into Temporal failures: non-retryable ones stop retries at
+// once (with a type the workflow can act on); rate limits carry Google's minimum delay.
+import { ApplicationFailure } from '@temporalio/activity';
+import { ConfigError } from '../config.js';
+import { GooglePhotosError } from '../google/errors.js';
+
+/** Failure types the workflows react to. */
+export const FAILURE_TYPES = {
+  dailyQuota: 'daily-quota',
+  config: 'config',
+} as const;
+
+export function toActivityFailure(error: unknown): unknown {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof ConfigError) return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.config);
+  if (!(error instanceof GooglePhotosError)) return error;
+  if (error.kind === 'daily-quota') {
+    // The workflow sleeps until the quota resets instead of burning retries.
+    return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.dailyQuota, nonRetryable: true, details: [{ retryAfterMs: error.details.retryAfterMs ?? null }] });
+  }
+  if (!error.retryable) return ApplicationFailure.nonRetryable(error.message, error.kind);
+  return ApplicationFailure.create({
+    message: error.message,
+    type: error.kind,
+    ...(error.details.retryAfterMs !== undefined ? { nextRetryDelay: error.details.retryAfterMs } : {}),
+  });
+}
+
+/** Runs an activity body and rethrows its error as a classified Temporal failure. */
+export async function classified<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    throw toActivityFailure(error);
+  }
+}

@@ -1,0 +1,48 @@
+// Activities are factories over injected dependencies (temporalio/samples-typescript style):
+// the worker builds them once; workflows see only their types.
+import type { GoogleEndpoints } from '../config.js';
+import { loadCredentials, type AccountRef } from '../google/account.js';
+import { RefreshingAccessTokens, type AccessTokenSource } from '../google/credentials.js';
+import { LibraryClient } from '../google/library-client.js';
+import type { TokenStore } from '../google/token-store.js';
+import type { SearchFilters } from '../google/types.js';
+import type { DescriptorPage } from '../sources/descriptor.js';
+import { LibrarySource } from '../sources/library-source.js';
+import { classified } from './failures.js';
+
+export interface ActivityDeps {
+  readonly endpoints: GoogleEndpoints;
+  readonly tokenStore: TokenStore;
+}
+
+export interface ListPageInput {
+  readonly account: AccountRef;
+  readonly pageToken?: string;
+  readonly filters?: SearchFilters;
+  readonly pageSize?: number;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  // One token source per account per worker: tokens are refreshed once an hour, not per activity.
+  const tokenSources = new Map<string, Promise<AccessTokenSource>>();
+  const tokensFor = (ref: AccountRef): Promise<AccessTokenSource> => {
+    const key = JSON.stringify(ref);
+    let source = tokenSources.get(key);
+    if (!source) {
+      source = loadCredentials(ref, deps.tokenStore).then((user) => new RefreshingAccessTokens(user, deps.endpoints));
+      void source.catch(() => tokenSources.delete(key));
+      tokenSources.set(key, source);
+    }
+    return source;
+  };
+  const library = async (ref: AccountRef) => new LibrarySource(new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens: await tokensFor(ref) }));
+
+  return {
+    /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
+    async listLibraryPage(input: ListPageInput): Promise<DescriptorPage> {
+      return classified(async () => (await library(input.account)).listPage(input.pageToken, input.filters, input.pageSize));
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,31 @@
+// The Library API as a source of descriptors: one API call per page of up to 100 items.
+import { LibraryClient, LIBRARY_MAX_PAGE_SIZE } from '../google/library-client.js';
+import type { MediaItem, SearchFilters } from '../google/types.js';
+import { kindOf, type DescriptorPage, type MediaDescriptor } from './descriptor.js';
+
+export function describeMediaItem(item: MediaItem): MediaDescriptor {
+  const video = item.mediaMetadata.video;
+  return {
+    id: item.id,
+    filename: item.filename,
+    mimeType: item.mimeType,
+    kind: kindOf(item.mimeType, video !== undefined),
+    creationTime: item.mediaMetadata.creationTime,
+    ...(video ? { videoStatus: video.status ?? 'UNSPECIFIED' } : {}),
+  };
+}
+
+export class LibrarySource {
+  constructor(private readonly client: LibraryClient) {}
+
+  /** One page of descriptors: `mediaItems.list`, or `mediaItems.search` when filters are given. */
+  async listPage(pageToken: string | undefined, filters?: SearchFilters, pageSize = LIBRARY_MAX_PAGE_SIZE): Promise<DescriptorPage> {
+    const response = filters
+      ? await this.client.search({ pageSize, ...(pageToken ? { pageToken } : {}), filters })
+      : await this.client.list(pageSize, pageToken);
+    return {
+      items: (response.mediaItems ?? []).map(describeMediaItem),
+      ...(response.nextPageToken ? { nextPageToken: response.nextPageToken } : {}),
+    };
+  }
+}
