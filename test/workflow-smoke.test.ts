@@ -9,6 +9,7 @@ import { googleEndpoints } from '../src/config.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/devserver/temporal.js';
 import { Emulator } from '../src/emulator/server.js';
 import { TokenStore } from '../src/google/token-store.js';
+import { installRuntime } from '../src/temporal/runtime.js';
 import { createWorker } from '../src/worker.js';
 import { listLibrary } from '../src/workflows/list-library.js';
 import { fetchHistoryText } from './harness/history.js';
@@ -22,6 +23,7 @@ describe('listLibrary workflow on a real dev server and worker', () => {
   const dir = tempDir('smoke');
 
   before(async () => {
+    installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN');
     [server, emulator] = await Promise.all([startTemporalDevServer({ stateDir: join(dir, 'temporal'), headless: true }), Emulator.start({ preset: 'mixed' })]);
     store = new TokenStore(join(dir, 'config'));
     await store.save('smoke', emulator.credentials());

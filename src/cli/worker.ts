@@ -2,6 +2,7 @@
 import { configDir, googleEndpoints } from '../config.js';
 import { TokenStore } from '../google/token-store.js';
 import { connectWorker, temporalTarget } from '../temporal/connection.js';
+import { installRuntime } from '../temporal/runtime.js';
 import { createWorker } from '../worker.js';
 import { flag, intOption, parse, stringOption } from './args.js';
 import { EXIT } from './exit.js';
@@ -11,7 +12,7 @@ export const WORKER_HELP = `Usage: gphotos-backup worker [options]
 Run a Temporal worker that executes gphotos-backup workflows and activities (listing, downloads).
 Connects with TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_API_KEY / TEMPORAL_TLS_*; loads
 Google sign-ins from GPHOTOS_CONFIG_DIR. Runs until interrupted (Ctrl-C), finishing or handing
-back in-flight work first.
+back in-flight work first. GPHOTOS_LOG_LEVEL sets the log level (default INFO).
 
 Options:
   --task-queue NAME     task queue to poll (default: $GPHOTOS_TASK_QUEUE or gphotos-backup)
@@ -28,6 +29,7 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
   const concurrency = intOption(parsed, 'concurrency', { min: 1, max: 256 }) ?? 8;
   const taskQueue = stringOption(parsed, 'task-queue') ?? target.taskQueue;
   const deps = { endpoints: googleEndpoints(), tokenStore: new TokenStore(configDir()) };
+  installRuntime();
   const connection = await connectWorker(target);
   const worker = await createWorker({ connection, namespace: target.namespace, taskQueue, deps, maxConcurrentActivities: concurrency });
   console.log(`worker polling task queue "${taskQueue}" in namespace "${target.namespace}" at ${target.connectionOptions.address ?? 'localhost:7233'}`);
