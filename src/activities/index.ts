@@ -8,6 +8,7 @@ import type { TokenStore } from '../google/token-store.js';
 import type { SearchFilters } from '../google/types.js';
 import type { DescriptorPage } from '../sources/descriptor.js';
 import { LibrarySource } from '../sources/library-source.js';
+import { createDownloadActivity, type DownloadBatchInput, type DownloadBatchResult } from './download-batch.js';
 import { classified } from './failures.js';
 
 export interface ActivityDeps {
@@ -35,12 +36,20 @@ export function createActivities(deps: ActivityDeps) {
     }
     return source;
   };
-  const library = async (ref: AccountRef) => new LibrarySource(new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens: await tokensFor(ref) }));
+  const library = async (ref: AccountRef) => {
+    const tokens = await tokensFor(ref);
+    return { tokens, client: new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens }) };
+  };
+  const downloadBatch = createDownloadActivity({ library });
 
   return {
     /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
     async listLibraryPage(input: ListPageInput): Promise<DescriptorPage> {
-      return classified(async () => (await library(input.account)).listPage(input.pageToken, input.filters, input.pageSize));
+      return classified(async () => new LibrarySource((await library(input.account)).client).listPage(input.pageToken, input.filters, input.pageSize));
+    },
+    /** Stores a batch of items in the destination; see download-batch.ts. */
+    async downloadBatch(input: DownloadBatchInput): Promise<DownloadBatchResult> {
+      return classified(() => downloadBatch(input));
     },
   };
 }

@@ -1,2 +1,3 @@
 // Workflow bundle entry: every workflow type the worker serves.
+export { backup } from './backup.js';
 export { listLibrary } from './list-library.js';

@@ -1,0 +1,187 @@
+// downloadBatch: stores up to one page of items. Skips what the manifest already holds, fetches
+// fresh baseUrls (batchGet, ≤50 ids per call) right before downloading, streams each photo
+// (`=d`) or video (`=dv`) into the sink, records it in the manifest and heartbeats what is done,
+// so a retried attempt resumes where the last one stopped. PROCESSING videos are handed back to
+// be tried later; items Google will not serve are recorded as failures and do not fail the batch.
+import { Context } from '@temporalio/activity';
+import type { AccountRef } from '../google/account.js';
+import type { AccessTokenSource } from '../google/credentials.js';
+import { GooglePhotosError } from '../google/errors.js';
+import { LIBRARY_MAX_BATCH_GET, type LibraryClient } from '../google/library-client.js';
+import { openMedia } from '../google/media-download.js';
+import type { MediaItem } from '../google/types.js';
+import { manifestFor, type DiskManifest } from '../manifest/manifest.js';
+import { openSink, type DestinationSpec } from '../destination.js';
+import { candidateKeys } from '../sinks/layout.js';
+import type { Sink } from '../sinks/sink.js';
+import type { MediaDescriptor } from '../sources/descriptor.js';
+import { describeMediaItem } from '../sources/library-source.js';
+
+export interface DownloadBatchInput {
+  readonly account: AccountRef;
+  readonly destination: DestinationSpec;
+  readonly items: readonly MediaDescriptor[];
+  /** Write `<file>.json` with the item's metadata beside each file. */
+  readonly sidecars?: boolean;
+}
+
+export interface ItemFailure {
+  readonly id: string;
+  readonly filename: string;
+  readonly reason: string;
+}
+
+export interface DownloadBatchResult {
+  readonly stored: number;
+  readonly storedBytes: number;
+  /** Already in the destination (manifest and file agree). */
+  readonly skipped: number;
+  readonly failed: readonly ItemFailure[];
+  /** Videos still PROCESSING at Google: try again later. */
+  readonly deferred: readonly MediaDescriptor[];
+}
+
+/** Heartbeat details: the result so far plus the ids finished, for the next attempt. */
+interface Progress extends DownloadBatchResult {
+  readonly done: readonly string[];
+}
+
+export interface DownloadDeps {
+  readonly library: (account: AccountRef) => Promise<{ client: LibraryClient; tokens: AccessTokenSource }>;
+}
+
+const EMPTY: Progress = { stored: 0, storedBytes: 0, skipped: 0, failed: [], deferred: [], done: [] };
+const PROGRESS_HEARTBEAT_MS = 1000;
+
+function priorProgress(): Progress {
+  const details: unknown = Context.current().info.heartbeatDetails;
+  const p = details as Partial<Progress> | undefined;
+  if (!p || !Array.isArray(p.done)) return EMPTY;
+  return { ...EMPTY, ...p };
+}
+
+async function alreadyStored(manifest: DiskManifest, sink: Sink, id: string): Promise<boolean> {
+  const entry = manifest.get(id);
+  if (!entry) return false;
+  const stat = await sink.stat(entry.key);
+  return stat?.size === entry.size;
+}
+
+function sidecarJson(item: MediaItem): string {
+  // The baseUrl is a capability URL that expires within the hour: not worth keeping, not safe to.
+  const { baseUrl: _drop, ...metadata } = item;
+  return `${JSON.stringify(metadata, null, 2)}\n`;
+}
+
+export function createDownloadActivity(deps: DownloadDeps) {
+  return async function downloadBatch(input: DownloadBatchInput): Promise<DownloadBatchResult> {
+    const ctx = Context.current();
+    let progress = priorProgress();
+    const done = new Set(progress.done);
+    const update = (change: Partial<Progress>, id?: string) => {
+      if (id !== undefined) done.add(id);
+      progress = { ...progress, ...change, done: [...done] };
+      ctx.heartbeat(progress);
+    };
+
+    const { client, tokens } = await deps.library(input.account);
+    const sink = openSink(input.destination);
+    const manifest = await manifestFor(input.destination.path);
+
+    const pending: MediaDescriptor[] = [];
+    for (const item of input.items) {
+      if (done.has(item.id)) continue;
+      if (await alreadyStored(manifest, sink, item.id)) update({ skipped: progress.skipped + 1 }, item.id);
+      else pending.push(item);
+    }
+
+    const fail = async (id: string, filename: string, reason: string) => {
+      await manifest.recordFailure({ id, filename, reason, at: new Date().toISOString() });
+      update({ failed: [...progress.failed, { id, filename, reason }] }, id);
+    };
+
+    const fresh = async (ids: readonly string[]): Promise<Map<string, MediaItem | undefined>> => {
+      const answer = await client.batchGet(ids);
+      const results = answer.mediaItemResults ?? [];
+      return new Map(ids.map((id, i) => [id, results[i]?.mediaItem]));
+    };
+
+    const store = async (item: MediaItem): Promise<void> => {
+      const descriptor = describeMediaItem(item);
+      let lastBeat = 0;
+      let current = item;
+      for (let attempt = 0; ; attempt++) {
+        if (!current.baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${item.filename}`);
+        try {
+          const media = await openMedia(current.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal });
+          const stored = await sink.put({
+            candidates: candidateKeys(descriptor),
+            body: media.body,
+            ...(media.size !== undefined ? { expectedSize: media.size } : {}),
+            mimeType: item.mimeType,
+            mtime: Number.isNaN(Date.parse(item.mediaMetadata.creationTime)) ? new Date() : new Date(item.mediaMetadata.creationTime),
+            mediaId: item.id,
+            originalFilename: item.filename,
+            ownerOf: (key) => manifest.ownerOf(key, item.id),
+            signal: ctx.cancellationSignal,
+            onProgress: () => {
+              const now = Date.now();
+              if (now - lastBeat >= PROGRESS_HEARTBEAT_MS) {
+                lastBeat = now;
+                ctx.heartbeat(progress);
+              }
+            },
+          });
+          if (input.sidecars) await sink.writeText(`${stored.key}.json`, sidecarJson(item));
+          await manifest.record({
+            id: item.id,
+            key: stored.key,
+            size: stored.size,
+            sha256: stored.sha256,
+            creationTime: item.mediaMetadata.creationTime,
+            filename: item.filename,
+            source: 'library',
+            storedAt: new Date().toISOString(),
+          });
+          update({ stored: progress.stored + 1, storedBytes: progress.storedBytes + stored.size }, item.id);
+          return;
+        } catch (error) {
+          // A URL that expired mid-batch (or early) gets one fresh URL; other errors go up.
+          if (!(error instanceof GooglePhotosError) || error.kind !== 'url-expired' || attempt > 0) throw error;
+          const again = (await fresh([item.id])).get(item.id);
+          if (!again) throw new GooglePhotosError('not-found', `${item.filename} is no longer available`);
+          current = again;
+        }
+      }
+    };
+
+    for (let start = 0; start < pending.length; start += LIBRARY_MAX_BATCH_GET) {
+      const chunk = pending.slice(start, start + LIBRARY_MAX_BATCH_GET);
+      const items = await fresh(chunk.map((d) => d.id));
+      for (const descriptor of chunk) {
+        const item = items.get(descriptor.id);
+        if (!item) {
+          await fail(descriptor.id, descriptor.filename, 'not found: deleted, or not visible to this app');
+          continue;
+        }
+        const status = item.mediaMetadata.video?.status;
+        if (status === 'PROCESSING') {
+          update({ deferred: [...progress.deferred, describeMediaItem(item)] }, item.id);
+          continue;
+        }
+        if (status === 'FAILED') {
+          await fail(item.id, item.filename, 'video processing failed at Google');
+          continue;
+        }
+        try {
+          await store(item);
+        } catch (error) {
+          if (error instanceof GooglePhotosError && error.kind === 'not-found') await fail(item.id, item.filename, error.message);
+          else throw error;
+        }
+      }
+    }
+    const { done: _done, ...result } = progress;
+    return result;
+  };
+}

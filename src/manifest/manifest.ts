@@ -1,0 +1,143 @@
+// The destination's record of what is stored and verified: `.gphotos-backup/manifest.jsonl`, one
+// JSON line per stored item, appended (O_APPEND, one write per line) and never rewritten in place.
+// A line cut short by a crash is ignored; a later line for the same id replaces an earlier one.
+// Failures (items Google will not serve) go to `failures.jsonl` beside it.
+import { appendFile, mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KeyOwnership } from '../sinks/sink.js';
+
+export const MANIFEST_DIR = '.gphotos-backup';
+
+export type SourceName = 'library' | 'picker' | 'takeout';
+
+export interface ManifestEntry {
+  readonly id: string;
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly creationTime: string;
+  readonly filename: string;
+  readonly source: SourceName;
+  readonly storedAt: string;
+}
+
+export interface FailureEntry {
+  readonly id: string;
+  readonly filename: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+function isEntry(value: unknown): value is ManifestEntry {
+  const v = value as Partial<ManifestEntry> | null;
+  return (
+    typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.key === 'string' && typeof v.size === 'number' && typeof v.sha256 === 'string'
+  );
+}
+
+export class DiskManifest {
+  private readonly byId = new Map<string, ManifestEntry>();
+  private readonly byKey = new Map<string, string>();
+  private offset = 0;
+  private readonly file: string;
+  private readonly failuresFile: string;
+
+  private constructor(readonly root: string) {
+    this.file = join(root, MANIFEST_DIR, 'manifest.jsonl');
+    this.failuresFile = join(root, MANIFEST_DIR, 'failures.jsonl');
+  }
+
+  static async open(root: string): Promise<DiskManifest> {
+    const manifest = new DiskManifest(root);
+    await manifest.refresh();
+    return manifest;
+  }
+
+  private reading: Promise<void> = Promise.resolve();
+
+  /** Reads what was appended since the last read (by this or any other process). */
+  refresh(): Promise<void> {
+    // One read at a time: each advances the offset past exactly what it parsed.
+    this.reading = this.reading.then(() => this.readAppended());
+    return this.reading;
+  }
+
+  private async readAppended(): Promise<void> {
+    let handle;
+    try {
+      handle = await open(this.file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.offset) return;
+      const buffer = Buffer.alloc(size - this.offset);
+      await handle.read(buffer, 0, buffer.length, this.offset);
+      const complete = buffer.lastIndexOf(0x0a) + 1; // only whole lines; a partial tail waits
+      for (const line of buffer.subarray(0, complete).toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        try {
+          const value: unknown = JSON.parse(line);
+          if (isEntry(value)) this.remember(value);
+        } catch {
+          // a line torn by a crash: ignored, the item is simply checked again
+        }
+      }
+      this.offset += complete;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private remember(entry: ManifestEntry): void {
+    const previous = this.byId.get(entry.id);
+    if (previous && this.byKey.get(previous.key) === entry.id) this.byKey.delete(previous.key);
+    this.byId.set(entry.id, entry);
+    this.byKey.set(entry.key, entry.id);
+  }
+
+  get(id: string): ManifestEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  ownerOf(key: string, id: string): KeyOwnership {
+    const owner = this.byKey.get(key);
+    return owner === undefined ? 'unknown' : owner === id ? 'this-item' : 'another-item';
+  }
+
+  entries(): ManifestEntry[] {
+    return [...this.byId.values()];
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  async record(entry: ManifestEntry): Promise<void> {
+    await mkdir(join(this.root, MANIFEST_DIR), { recursive: true });
+    await appendFile(this.file, `${JSON.stringify(entry)}\n`);
+    this.remember(entry);
+  }
+
+  async recordFailure(entry: FailureEntry): Promise<void> {
+    await mkdir(join(this.root, MANIFEST_DIR), { recursive: true });
+    await appendFile(this.failuresFile, `${JSON.stringify(entry)}\n`);
+  }
+}
+
+const openManifests = new Map<string, Promise<DiskManifest>>();
+
+/** One manifest object per destination per process, refreshed from disk before each use. */
+export async function manifestFor(root: string): Promise<DiskManifest> {
+  let manifest = openManifests.get(root);
+  if (!manifest) {
+    manifest = DiskManifest.open(root);
+    openManifests.set(root, manifest);
+    void manifest.catch(() => openManifests.delete(root));
+  }
+  const m = await manifest;
+  await m.refresh();
+  return m;
+}

@@ -1,0 +1,42 @@
+// Where backed-up bytes go. A Sink publishes an object only once its bytes are complete and
+// verified: nothing half-written is ever visible under a final key.
+import type { Readable } from 'node:stream';
+
+/** Who a key belongs to according to the manifest. */
+export type KeyOwnership = 'this-item' | 'another-item' | 'unknown';
+
+export interface PutInput {
+  /** Keys to try in order (plain name first, then stable suffixes); the first free one wins. */
+  readonly candidates: readonly string[];
+  readonly body: Readable;
+  /** Length the server announced; a different count of bytes fails the put as truncated. */
+  readonly expectedSize?: number;
+  readonly mimeType: string;
+  /** The item's creation time: the file's mtime on disk. */
+  readonly mtime: Date;
+  readonly mediaId: string;
+  readonly originalFilename: string;
+  readonly ownerOf: (key: string) => KeyOwnership;
+  readonly signal?: AbortSignal;
+  /** Called as bytes arrive (for heartbeats and progress). */
+  readonly onProgress?: (bytes: number) => void;
+}
+
+export interface StoredObject {
+  readonly key: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface Sink {
+  /** e.g. `/home/me/photos` or `s3://bucket/prefix`. */
+  readonly location: string;
+  /** Streams the body, verifies its length, hashes it and publishes it atomically. */
+  put(input: PutInput): Promise<StoredObject>;
+  /** Size of a published object, or undefined when it does not exist. */
+  stat(key: string): Promise<{ size: number } | undefined>;
+  /** Reads a published object (for verify). */
+  read(key: string): Readable;
+  /** Writes a small text object (sidecars) atomically, replacing any previous one. */
+  writeText(key: string, text: string): Promise<void>;
+}

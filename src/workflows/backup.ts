@@ -1,0 +1,193 @@
+// backup: the durable heart of gphotos-backup. Lists the library page by page (a local activity
+// per page: one history event) and keeps several downloadBatch activities in flight while listing
+// goes on. Deterministic state only: a page cursor, counters, deferred videos. Sleeps durably when
+// Google's daily quota runs out, retries still-PROCESSING videos at the end, continues as new to
+// keep each run's history small, and honours pause, resume and cancel.
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
+import type { MediaDescriptor } from '../sources/descriptor.js';
+import {
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  type BackupCarry,
+  type BackupCounters,
+  type BackupInput,
+  type BackupProgress,
+  type BackupStatus,
+  type BackupSummary,
+} from './messages.js';
+
+const DAILY_QUOTA = 'daily-quota';
+const RECENT_FAILURES = 20;
+/** Margin after the presumed reset before trying again. */
+const QUOTA_MARGIN_MS = 60_000;
+
+/** ms until the next HH:MM UTC after `now`. */
+export function msUntilUtc(hhmm: string, now: number): number {
+  const [h = 8, m = 0] = hhmm.split(':').map(Number);
+  const today = new Date(now);
+  let next = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), h, m);
+  if (next <= now) next += 24 * 60 * 60 * 1000;
+  return next - now;
+}
+
+function quotaFailure(error: unknown): { retryAfterMs?: number } | undefined {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure) || error.cause.type !== DAILY_QUOTA) return undefined;
+  const detail = error.cause.details?.[0] as { retryAfterMs?: number | null } | undefined;
+  return typeof detail?.retryAfterMs === 'number' ? { retryAfterMs: detail.retryAfterMs } : {};
+}
+
+export async function backup(input: BackupInput): Promise<BackupSummary> {
+  const { options } = input;
+  const downloads = proxyActivities<Activities>({
+    startToCloseTimeout: '6 hours',
+    heartbeatTimeout: options.heartbeatTimeoutSeconds * 1000,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
+  });
+  const listing = proxyLocalActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
+  });
+
+  const carry: BackupCarry = input.carry ?? {
+    counters: { listed: 0, stored: 0, storedBytes: 0, skipped: 0, failed: 0 },
+    deferred: [],
+    recentFailures: [],
+    startedAt: new Date().toISOString(),
+    runs: 0,
+  };
+  let counters: BackupCounters = carry.counters;
+  let deferred: MediaDescriptor[] = [...carry.deferred];
+  let recentFailures: ItemFailure[] = [...carry.recentFailures];
+  let pageToken = carry.pageToken;
+  let listingDone = false;
+  let paused = false;
+  let phase: BackupStatus = 'listing';
+  let sleepingUntil: number | undefined;
+  let fatal: Error | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  const progress = (): BackupProgress => ({
+    ...counters,
+    status: sleepingUntil !== undefined ? 'sleeping-for-quota' : paused ? 'paused' : phase,
+    listingDone,
+    deferred: deferred.length,
+    startedAt: carry.startedAt,
+    ...(sleepingUntil !== undefined ? { sleepingUntil: new Date(sleepingUntil).toISOString() } : {}),
+    recentFailures,
+    runs: carry.runs + 1,
+  });
+  setHandler(progressQuery, progress);
+  setHandler(pauseSignal, () => {
+    paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    paused = false;
+  });
+
+  /** Runs `call`, sleeping durably through daily-quota exhaustion and trying again. */
+  async function withQuotaSleep<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        const quota = quotaFailure(error);
+        if (!quota) throw error;
+        const wait = quota.retryAfterMs ?? msUntilUtc(options.quotaResetUtc, Date.now()) + QUOTA_MARGIN_MS;
+        sleepingUntil = Date.now() + wait;
+        log.warn('daily quota exhausted; sleeping until it resets', { until: new Date(sleepingUntil).toISOString() });
+        await sleep(wait);
+        sleepingUntil = undefined;
+      }
+    }
+  }
+
+  function merge(result: DownloadBatchResult): void {
+    counters = {
+      ...counters,
+      stored: counters.stored + result.stored,
+      storedBytes: counters.storedBytes + result.storedBytes,
+      skipped: counters.skipped + result.skipped,
+      failed: counters.failed + result.failed.length,
+    };
+    deferred = [...deferred, ...result.deferred];
+    recentFailures = [...recentFailures, ...result.failed].slice(-RECENT_FAILURES);
+  }
+
+  /** Starts a batch in the background; it never rejects (a failure is kept in `fatal`). */
+  function startBatch(items: readonly MediaDescriptor[]): void {
+    const run = withQuotaSleep(() => downloads.downloadBatch({ account: input.account, destination: input.destination, items, sidecars: options.sidecars }))
+      .then(merge)
+      .catch((error: unknown) => {
+        fatal ??= error instanceof Error ? error : new Error(String(error));
+      })
+      .finally(() => inFlight.delete(run));
+    inFlight.add(run);
+  }
+
+  const failFast = () => {
+    if (fatal !== undefined) throw fatal;
+  };
+
+  try {
+    while (!listingDone) {
+      await condition(() => fatal !== undefined || (!paused && inFlight.size < options.concurrency));
+      failFast();
+      const token = pageToken;
+      const page = await withQuotaSleep(() => listing.listLibraryPage({ account: input.account, ...(token ? { pageToken: token } : {}), ...(input.filters ? { filters: input.filters } : {}) }));
+      counters = { ...counters, listed: counters.listed + page.items.length };
+      pageToken = page.nextPageToken;
+      listingDone = pageToken === undefined;
+      if (page.items.length > 0) startBatch(page.items);
+      if (!listingDone && workflowInfo().continueAsNewSuggested) {
+        await condition(() => inFlight.size === 0);
+        failFast();
+        log.info('continuing as new', { ...counters });
+        await continueAsNew<typeof backup>({ ...input, carry: { pageToken, counters, deferred, recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1 } });
+      }
+    }
+    phase = 'downloading';
+    await condition(() => inFlight.size === 0);
+    failFast();
+
+    // Videos Google was still processing: try again until they are READY or we stop waiting.
+    const waitUntil = Date.now() + options.processingWaitSeconds * 1000;
+    while (deferred.length > 0 && Date.now() < waitUntil) {
+      phase = 'waiting-for-processing';
+      await sleep(Math.min(options.processingRetrySeconds * 1000, Math.max(1000, waitUntil - Date.now())));
+      await condition(() => !paused);
+      const retry = deferred;
+      deferred = [];
+      startBatch(retry);
+      await condition(() => inFlight.size === 0);
+      failFast();
+    }
+  } catch (error) {
+    if (isCancellation(error)) {
+      // Let in-flight downloads abort and clean up their temp files before the run ends.
+      await CancellationScope.nonCancellable(() => condition(() => inFlight.size === 0));
+    }
+    throw error;
+  }
+  phase = 'done';
+  const summary: BackupSummary = { ...progress(), stillProcessing: deferred };
+  log.info('backup finished', { ...counters, stillProcessing: deferred.length });
+  return summary;
+}

@@ -1,0 +1,88 @@
+// Messages shared by the backup workflow and its clients (CLI): signals, queries, and the
+// shapes of input and progress. Types only cross into workflow code; no I/O here.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ItemFailure } from '../activities/download-batch.js';
+import type { DestinationSpec } from '../destination.js';
+import type { AccountRef } from '../google/account.js';
+import type { SearchFilters } from '../google/types.js';
+import type { MediaDescriptor } from '../sources/descriptor.js';
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const progressQuery = defineQuery<BackupProgress>('progress');
+
+export const SEARCH_ATTRIBUTES = {
+  account: 'GphotosAccount',
+  destination: 'GphotosDestination',
+  source: 'GphotosSource',
+} as const;
+
+export interface BackupOptions {
+  /** Download batches in flight at once. */
+  readonly concurrency: number;
+  /** Write `<file>.json` sidecars. */
+  readonly sidecars: boolean;
+  /** After listing, how long to keep retrying videos Google is still processing. */
+  readonly processingWaitSeconds: number;
+  /** Pause between those retries. */
+  readonly processingRetrySeconds: number;
+  /** When Google's daily quota resets, as HH:MM UTC (undocumented; midnight Pacific by default). */
+  readonly quotaResetUtc: string;
+  /** How soon a silent (killed) worker's downloads are retried elsewhere. */
+  readonly heartbeatTimeoutSeconds: number;
+}
+
+export const DEFAULT_BACKUP_OPTIONS: BackupOptions = {
+  concurrency: 4,
+  sidecars: false,
+  processingWaitSeconds: 15 * 60,
+  processingRetrySeconds: 60,
+  quotaResetUtc: '08:00',
+  heartbeatTimeoutSeconds: 60,
+};
+
+export interface BackupCounters {
+  readonly listed: number;
+  readonly stored: number;
+  readonly storedBytes: number;
+  readonly skipped: number;
+  readonly failed: number;
+}
+
+/** What one run hands to the next through continue-as-new. */
+export interface BackupCarry {
+  readonly pageToken?: string;
+  readonly counters: BackupCounters;
+  readonly deferred: readonly MediaDescriptor[];
+  readonly recentFailures: readonly ItemFailure[];
+  /** ISO time the backup (its first run) started. */
+  readonly startedAt: string;
+  readonly runs: number;
+}
+
+export interface BackupInput {
+  readonly account: AccountRef;
+  readonly destination: DestinationSpec;
+  /** Search filters (mediaItems.search); absent lists everything (mediaItems.list). */
+  readonly filters?: SearchFilters;
+  readonly options: BackupOptions;
+  readonly carry?: BackupCarry;
+}
+
+export type BackupStatus = 'listing' | 'downloading' | 'waiting-for-processing' | 'sleeping-for-quota' | 'paused' | 'done';
+
+export interface BackupProgress extends BackupCounters {
+  readonly status: BackupStatus;
+  readonly listingDone: boolean;
+  /** Videos still PROCESSING at Google (retried later in the run). */
+  readonly deferred: number;
+  readonly startedAt: string;
+  readonly sleepingUntil?: string;
+  readonly recentFailures: readonly ItemFailure[];
+  readonly runs: number;
+}
+
+export interface BackupSummary extends BackupProgress {
+  /** Videos that were still not READY when the run gave up waiting. */
+  readonly stillProcessing: readonly MediaDescriptor[];
+}
