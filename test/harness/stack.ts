@@ -29,7 +29,7 @@ export interface Stack {
   /** Environment for a CLI or worker child process pointed at this stack. */
   env(extra?: Record<string, string>): Record<string, string>;
   /** A worker in this process; run it with worker.runUntil(...) or worker.run(). */
-  inProcessWorker(concurrency?: number): Promise<{ worker: Worker; close(): Promise<void> }>;
+  inProcessWorker(concurrency?: number): Promise<{ worker: Worker; close: () => Promise<void> }>;
   /** `gphotos-backup worker` as a separate process (log under dir). */
   spawnWorker(name?: string): Promise<ManagedProcess>;
   close(): Promise<void>;
