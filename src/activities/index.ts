@@ -1,6 +1,7 @@
 // Activities are factories over injected dependencies (temporalio/samples-typescript style):
 // the worker builds them once; workflows see only their types.
 import type { GoogleEndpoints } from '../config.js';
+import { openSink, type DestinationSpec } from '../destination.js';
 import { loadCredentials, type AccountRef } from '../google/account.js';
 import { RefreshingAccessTokens, type AccessTokenSource } from '../google/credentials.js';
 import { LibraryClient } from '../google/library-client.js';
@@ -46,6 +47,10 @@ export function createActivities(deps: ActivityDeps) {
     /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
     async listLibraryPage(input: ListPageInput): Promise<DescriptorPage> {
       return classified(async () => new LibrarySource((await library(input.account)).client).listPage(input.pageToken, input.filters, input.pageSize));
+    },
+    /** Removes leftovers of interrupted writes (e.g. temp files of a killed worker). */
+    async sweepDestination(destination: DestinationSpec): Promise<number> {
+      return openSink(destination).sweep();
     },
     /** Stores a batch of items in the destination; see download-batch.ts. */
     async downloadBatch(input: DownloadBatchInput): Promise<DownloadBatchResult> {

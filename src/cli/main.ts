@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // gphotos-backup command line: dispatches to one module per command; maps errors to exit codes.
+import { authCommand } from './auth.js';
+import { backupCommand } from './backup.js';
+import { controlCommand } from './control.js';
+import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
 import { EXIT, exitCodeFor, UsageError } from './exit.js';
+import { verifyCommand } from './verify.js';
 import { workerCommand } from './worker.js';
 
 interface Command {
@@ -10,6 +15,14 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  auth: { summary: 'sign in to Google and manage stored accounts (login, list, logout)', run: authCommand },
+  backup: { summary: 'start (or attach to) a durable backup into a folder; --follow, --wait', run: backupCommand },
+  status: { summary: 'show the progress or outcome of a backup', run: (argv) => controlCommand('status', argv) },
+  pause: { summary: 'pause a running backup', run: (argv) => controlCommand('pause', argv) },
+  resume: { summary: 'resume a paused backup', run: (argv) => controlCommand('resume', argv) },
+  cancel: { summary: 'cancel a running backup (no partial files are left)', run: (argv) => controlCommand('cancel', argv) },
+  verify: { summary: 're-hash a destination against its manifest', run: verifyCommand },
+  dev: { summary: 'run a local Temporal dev server (with Web UI) and a worker in one command', run: devCommand },
   worker: { summary: 'run a Temporal worker for backup workflows and activities', run: workerCommand },
   emulator: { summary: 'serve the Google Photos emulator (Library, Picker, OAuth, media) on loopback', run: emulatorCommand },
 };

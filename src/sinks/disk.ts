@@ -4,7 +4,8 @@
 // name is removed and the directory fsynced. A cancelled or failed put leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +15,51 @@ import type { PutInput, Sink, StoredObject } from './sink.js';
 
 /** Temp files start with this; published names never start with a dot. */
 export const TEMP_PREFIX = '.gphotos-tmp-';
+/** Temp files of other hosts (a shared NAS) are only removed when older than this. */
+const FOREIGN_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/** `.gphotos-tmp-<host>-<pid>-<random>`: who wrote it, so a later process can tell it is stale. */
+function tempName(): string {
+  return `${TEMP_PREFIX}${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A temp file left by a process that died (SIGKILL, power loss) on this host, or an old foreign one. */
+async function isStaleTemp(dir: string, name: string): Promise<boolean> {
+  const match = /^\.gphotos-tmp-([0-9a-f]{8})-(\d+)-/.exec(name);
+  if (match?.[1] === HOST) return Number(match[2]) !== process.pid && !processAlive(Number(match[2]));
+  try {
+    return Date.now() - (await stat(join(dir, name))).mtimeMs > FOREIGN_TEMP_MAX_AGE_MS;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes stale temp files in one directory; returns how many. */
+export async function sweepDirectory(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(TEMP_PREFIX) || !(await isStaleTemp(dir, name))) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+    removed += 1;
+  }
+  return removed;
+}
 
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -32,6 +78,8 @@ async function sha256File(path: string): Promise<string> {
 
 export class DiskSink implements Sink {
   readonly root: string;
+  /** Directories already cleaned of stale temp files by this sink. */
+  private readonly swept = new Set<string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -53,7 +101,11 @@ export class DiskSink implements Sink {
     if (first === undefined) throw new Error('put needs at least one candidate key');
     const dir = dirname(this.pathOf(first));
     await mkdir(dir, { recursive: true });
-    const temp = join(dir, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    if (!this.swept.has(dir)) {
+      this.swept.add(dir);
+      await sweepDirectory(dir);
+    }
+    const temp = join(dir, tempName());
     try {
       const { size, sha256 } = await this.receive(input, temp);
       await utimes(temp, input.mtime, input.mtime);
@@ -113,6 +165,19 @@ export class DiskSink implements Sink {
     throw new Error(`no free name for ${input.originalFilename} among ${input.candidates.join(', ')}`);
   }
 
+  /** Removes stale temp files (of dead writers) anywhere under the destination. */
+  async sweep(): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      removed += await sweepDirectory(dir);
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        if (entry.isDirectory() && !entry.name.startsWith('.')) await visit(join(dir, entry.name));
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+
   async stat(key: string): Promise<{ size: number } | undefined> {
     try {
       const s = await stat(this.pathOf(key));
@@ -130,7 +195,7 @@ export class DiskSink implements Sink {
   async writeText(key: string, text: string): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
-    const temp = join(dirname(path), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const temp = join(dirname(path), tempName());
     try {
       await writeFile(temp, text, { flag: 'wx', mode: 0o644 });
       await fsyncPath(temp);

@@ -39,4 +39,6 @@ export interface Sink {
   read(key: string): Readable;
   /** Writes a small text object (sidecars) atomically, replacing any previous one. */
   writeText(key: string, text: string): Promise<void>;
+  /** Removes what interrupted writes left behind (temp files of dead writers); returns how many. */
+  sweep(): Promise<number>;
 }

@@ -4,7 +4,12 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
+let installed = false;
+
+/** Installs the runtime logger once per process (later calls are no-ops). */
 export function installRuntime(level: string | undefined = process.env.GPHOTOS_LOG_LEVEL, fallback: LogLevel = 'INFO'): void {
+  if (installed) return;
+  installed = true;
   const upper = (level ?? '').toUpperCase() as LogLevel;
   Runtime.install({ logger: new DefaultLogger(LEVELS.includes(upper) ? upper : fallback) });
 }

@@ -61,6 +61,10 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
   });
+  const housekeeping = proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+  });
   const listing = proxyLocalActivities<Activities>({
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
@@ -168,10 +172,14 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
     failFast();
 
     // Videos Google was still processing: try again until they are READY or we stop waiting.
+    // Short waits first (most uploads finish processing within seconds), then every
+    // processingRetrySeconds.
     const waitUntil = Date.now() + options.processingWaitSeconds * 1000;
+    let delay = Math.min(10_000, options.processingRetrySeconds * 1000);
     while (deferred.length > 0 && Date.now() < waitUntil) {
       phase = 'waiting-for-processing';
-      await sleep(Math.min(options.processingRetrySeconds * 1000, Math.max(1000, waitUntil - Date.now())));
+      await sleep(Math.min(delay, Math.max(1000, waitUntil - Date.now())));
+      delay = Math.min(delay * 2, options.processingRetrySeconds * 1000);
       await condition(() => !paused);
       const retry = deferred;
       deferred = [];
@@ -182,10 +190,15 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
   } catch (error) {
     if (isCancellation(error)) {
       // Let in-flight downloads abort and clean up their temp files before the run ends.
-      await CancellationScope.nonCancellable(() => condition(() => inFlight.size === 0));
+      await CancellationScope.nonCancellable(async () => {
+        await condition(() => inFlight.size === 0);
+        await housekeeping.sweepDestination(input.destination);
+      });
     }
     throw error;
   }
+  // Temp files of workers killed during the run (their attempts were retried elsewhere).
+  await housekeeping.sweepDestination(input.destination);
   phase = 'done';
   const summary: BackupSummary = { ...progress(), stillProcessing: deferred };
   log.info('backup finished', { ...counters, stillProcessing: deferred.length });

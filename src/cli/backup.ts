@@ -1,0 +1,187 @@
+// `gphotos-backup backup`: starts (or attaches to) the durable backup of the Library API into a
+// destination, prints its workflow id and Web UI link, and optionally follows or waits for it.
+import { WorkflowFailedError } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import type { SearchFilters } from '../google/types.js';
+import { destinationLabel } from '../destination.js';
+import { accountLabel } from '../google/account.js';
+import { backup } from '../workflows/backup.js';
+import { DEFAULT_BACKUP_OPTIONS, SEARCH_ATTRIBUTES, type BackupInput, type BackupSummary } from '../workflows/messages.js';
+import { choiceOption, flag, intOption, parse, stringOption } from './args.js';
+import { EXIT, UsageError } from './exit.js';
+import { followProgress, formatBytes } from './progress.js';
+import { ACCOUNT_HELP, ACCOUNT_OPTIONS, accountRef, backupWorkflowId, connect, destination, webUiLink } from './target.js';
+
+export const BACKUP_HELP = `Usage: gphotos-backup backup --dest DIR [options]
+
+Start a durable backup of the photos and videos the Library API lists into DIR (layout
+YYYY/MM/<name>, original bytes from =d / =dv, verified and recorded in DIR/.gphotos-backup).
+Starting the same backup again attaches to the running one; a finished backup run again only
+fetches what is new. A worker must be running (\`gphotos-backup worker\` or \`gphotos-backup dev\`).
+
+Since 2025-03-31 the Library API lists only items this app created. The rest of a library is
+reachable through the Picker API or Google Takeout, which this version does not support yet.
+
+Options:
+  --dest DIR            destination folder (required)
+${ACCOUNT_HELP}
+  --media KIND          photos, videos or all (default: all)
+  --from YYYY-MM-DD     only items created on or after this day (UTC)
+  --to YYYY-MM-DD       only items created on or before this day (UTC)
+  --concurrency N       download batches in flight (default: ${DEFAULT_BACKUP_OPTIONS.concurrency})
+  --sidecars            write <file>.json with each item's metadata
+  --processing-wait M   minutes to keep retrying videos Google is still processing (default: 15)
+  --quota-reset HH:MM   UTC time Google's daily quota resets (default: 08:00, midnight Pacific)
+  --follow              show live progress until the backup ends
+  --wait                block until the backup ends; exit 0 if it succeeded, 1 if not
+  --json                print machine-readable output
+  -h, --help            show this help`;
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function parseDay(name: string, value: string | undefined): { year: number; month: number; day: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = DATE.exec(value);
+  const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!m || !date || date.getUTCDate() !== Number(m[3])) throw new UsageError(`--${name} must be a date like 2024-05-31, got "${value}"`);
+  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+}
+
+export function searchFilters(media: 'photos' | 'videos' | 'all' | undefined, from?: string, to?: string): SearchFilters | undefined {
+  const start = parseDay('from', from);
+  const end = parseDay('to', to);
+  if (media === undefined && !start && !end) return undefined;
+  return {
+    // Archived items are part of the user's library: keep them in filtered searches too.
+    includeArchivedMedia: true,
+    ...(media && media !== 'all' ? { mediaTypeFilter: { mediaTypes: [media === 'photos' ? 'PHOTO' : 'VIDEO'] } } : {}),
+    ...(start || end
+      ? { dateFilter: { ranges: [{ startDate: start ?? { year: 1, month: 1, day: 1 }, endDate: end ?? { year: 9999, month: 12, day: 31 } }] } }
+      : {}),
+  };
+}
+
+export const LIBRARY_CHANGE_NOTE =
+  'Since 2025-03-31 the Library API lists only photos and videos this app created. ' +
+  'The rest of your library is reachable through the Picker API (you choose items in Google Photos) or a Google Takeout archive; ' +
+  'this version of gphotos-backup does not support those yet (`gphotos-backup pick` and `import-takeout` are planned).';
+
+export function summaryLines(summary: BackupSummary): string[] {
+  const lines = [
+    `Backup ${summary.status}: ${summary.listed} listed, ${summary.stored} stored (${formatBytes(summary.storedBytes)}), ` +
+      `${summary.skipped} already there, ${summary.failed} failed.`,
+  ];
+  for (const f of summary.recentFailures) lines.push(`  failed: ${f.filename} (${f.id}): ${f.reason}`);
+  if (summary.stillProcessing.length > 0) {
+    lines.push(`${summary.stillProcessing.length} videos were still processing at Google; run the backup again later to fetch them:`);
+    for (const d of summary.stillProcessing.slice(0, 10)) lines.push(`  ${d.filename} (${d.id})`);
+  }
+  if (summary.listed === 0) lines.push(LIBRARY_CHANGE_NOTE);
+  return lines;
+}
+
+/** Explains a failed run in terms a user can act on. */
+export function failureMessage(error: unknown): string {
+  let cause: unknown = error instanceof WorkflowFailedError ? error.cause : error;
+  while (cause instanceof Error && cause.cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (cause instanceof ApplicationFailure && cause.type === 'insufficient-scope') return `${message}\n${LIBRARY_CHANGE_NOTE}`;
+  return message;
+}
+
+export async function backupCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parse(argv, {
+    ...ACCOUNT_OPTIONS,
+    dest: { type: 'string' },
+    media: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    concurrency: { type: 'string' },
+    sidecars: { type: 'boolean' },
+    'processing-wait': { type: 'string' },
+    'quota-reset': { type: 'string' },
+    follow: { type: 'boolean' },
+    wait: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (flag(parsed, 'help')) {
+    console.log(BACKUP_HELP);
+    return EXIT.ok;
+  }
+  const account = accountRef(parsed);
+  const dest = destination(parsed);
+  const quotaReset = stringOption(parsed, 'quota-reset') ?? DEFAULT_BACKUP_OPTIONS.quotaResetUtc;
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(quotaReset)) throw new UsageError(`--quota-reset must be HH:MM (UTC), got "${quotaReset}"`);
+  const filters = searchFilters(choiceOption(parsed, 'media', ['photos', 'videos', 'all'] as const), stringOption(parsed, 'from'), stringOption(parsed, 'to'));
+  const input: BackupInput = {
+    account,
+    destination: dest,
+    ...(filters ? { filters } : {}),
+    options: {
+      ...DEFAULT_BACKUP_OPTIONS,
+      concurrency: intOption(parsed, 'concurrency', { min: 1, max: 64 }) ?? DEFAULT_BACKUP_OPTIONS.concurrency,
+      sidecars: flag(parsed, 'sidecars'),
+      processingWaitSeconds: (intOption(parsed, 'processing-wait', { min: 0, max: 7 * 24 * 60 }) ?? DEFAULT_BACKUP_OPTIONS.processingWaitSeconds / 60) * 60,
+      quotaResetUtc: quotaReset,
+    },
+  };
+  const json = flag(parsed, 'json');
+  const workflowId = backupWorkflowId(account, dest);
+  const { client, target, close } = await connect();
+  try {
+    const attributes = {
+      [SEARCH_ATTRIBUTES.account]: accountLabel(account),
+      [SEARCH_ATTRIBUTES.destination]: destinationLabel(dest),
+      [SEARCH_ATTRIBUTES.source]: 'library',
+    };
+    const options = {
+      taskQueue: target.taskQueue,
+      workflowId,
+      args: [input] as [BackupInput],
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      memo: { account: accountLabel(account), destination: destinationLabel(dest), source: 'library' },
+    };
+    let handle;
+    try {
+      handle = await client.workflow.start(backup, {
+        ...options,
+        typedSearchAttributes: Object.entries(attributes).map(([name, value]) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value })),
+      });
+    } catch (error) {
+      if (!/search attribute/i.test((error as Error).message)) throw error;
+      console.error(
+        `warning: the Temporal server has no ${Object.keys(attributes).join(', ')} search attributes; the backup runs, but the Web UI cannot filter by them. ` +
+          `Register them with: ${Object.keys(attributes).map((k) => `temporal operator search-attribute create --name ${k} --type Keyword`).join(' && ')}`,
+      );
+      handle = await client.workflow.start(backup, options);
+    }
+    const link = webUiLink(target, workflowId);
+    if (json && !flag(parsed, 'wait') && !flag(parsed, 'follow')) {
+      console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, webUi: link ?? null }));
+      return EXIT.ok;
+    }
+    if (!json) {
+      console.log(`Backup ${workflowId} into ${destinationLabel(dest)}`);
+      if (link) console.log(`Web UI: ${link}`);
+    }
+    if (!flag(parsed, 'wait') && !flag(parsed, 'follow')) {
+      console.log(`Follow it with \`gphotos-backup status ${workflowId}\` or \`gphotos-backup backup --dest ... --follow\`.`);
+      return EXIT.ok;
+    }
+    if (flag(parsed, 'follow') && !json) await followProgress(handle, process.stderr);
+    try {
+      const summary = await handle.result();
+      if (json) console.log(JSON.stringify({ workflowId, summary }));
+      else for (const line of summaryLines(summary)) console.log(line);
+      return EXIT.ok;
+    } catch (error) {
+      const message = failureMessage(error);
+      if (json) console.log(JSON.stringify({ workflowId, error: message }));
+      else console.error(`Backup failed: ${message}`);
+      return EXIT.failed;
+    }
+  } finally {
+    await close();
+  }
+}

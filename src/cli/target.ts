@@ -1,0 +1,77 @@
+// What the backup-related commands share: which sign-in (--account / --credentials), which
+// destination (--dest), the business workflow id derived from both, the Temporal client, and the
+// Web UI link.
+import { resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { parseDestination, destinationHash, type DestinationSpec } from '../destination.js';
+import { accountLabel, type AccountRef } from '../google/account.js';
+import { validateAccountName } from '../google/token-store.js';
+import { connectClient, temporalTarget, type TemporalTarget } from '../temporal/connection.js';
+import { stringOption, type OptionSpec, type Parsed } from './args.js';
+import { UsageError } from './exit.js';
+
+export const ACCOUNT_OPTIONS: OptionSpec = {
+  account: { type: 'string' },
+  credentials: { type: 'string' },
+};
+
+export const ACCOUNT_HELP = `  --account NAME        stored sign-in to use (default: default; see \`auth login\`)
+  --credentials FILE    use this authorized_user JSON file instead of a stored account`;
+
+export function accountRef(parsed: Parsed): AccountRef {
+  const file = stringOption(parsed, 'credentials');
+  const name = stringOption(parsed, 'account');
+  if (file !== undefined && name !== undefined) throw new UsageError('give either --account or --credentials, not both');
+  if (file !== undefined) return { credentialsFile: resolve(file) };
+  return { account: validateAccountName(name ?? 'default') };
+}
+
+export function destination(parsed: Parsed): DestinationSpec {
+  const dest = stringOption(parsed, 'dest');
+  if (dest === undefined) throw new UsageError('--dest is required: the folder to back up into');
+  return parseDestination(dest);
+}
+
+/** Business id: starting the same backup twice attaches to the running one. */
+export function backupWorkflowId(account: AccountRef, dest: DestinationSpec): string {
+  return `backup/${accountLabel(account)}/${destinationHash(dest)}`;
+}
+
+/** The workflow a status/pause/resume/cancel command is about: a positional id, or --dest (+ account). */
+export function targetWorkflowId(parsed: Parsed): string {
+  const [id] = parsed.positionals;
+  if (id !== undefined) return id;
+  if (stringOption(parsed, 'dest') === undefined) throw new UsageError('name the backup: a workflow id, or --dest DIR (with --account if not "default")');
+  return backupWorkflowId(accountRef(parsed), destination(parsed));
+}
+
+export interface Connected {
+  readonly client: Client;
+  readonly target: TemporalTarget;
+  readonly close: () => Promise<void>;
+}
+
+export async function connect(): Promise<Connected> {
+  const target = temporalTarget();
+  let client: Client;
+  try {
+    client = await connectClient(target);
+  } catch (error) {
+    throw new Error(
+      `cannot reach Temporal at ${target.connectionOptions.address ?? 'localhost:7233'} (${(error as Error).message}). ` +
+        'Start one with `gphotos-backup dev`, or set TEMPORAL_ADDRESS.',
+    );
+  }
+  return { client, target, close: () => client.connection.close() };
+}
+
+/** Web UI link of a workflow: TEMPORAL_UI_URL, or the dev server's UI beside a local frontend. */
+export function webUiLink(target: TemporalTarget, workflowId: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let base = env.TEMPORAL_UI_URL?.replace(/\/+$/, '');
+  if (!base) {
+    const match = /^(localhost|127\.0\.0\.1|\[::1\]):(\d+)$/.exec(target.connectionOptions.address ?? 'localhost:7233');
+    if (!match?.[1] || !match[2]) return undefined;
+    base = `http://${match[1]}:${Number(match[2]) + 1000}`;
+  }
+  return `${base}/namespaces/${encodeURIComponent(target.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
