@@ -52,6 +52,10 @@ export interface DownloadDeps {
 
 const EMPTY: Progress = { stored: 0, storedBytes: 0, skipped: 0, failed: [], deferred: [], done: [] };
 const PROGRESS_HEARTBEAT_MS = 1000;
+/** Tries per item inside one activity attempt before the activity itself is retried. */
+const ITEM_ATTEMPTS = 4;
+/** Longer waits (e.g. a 429 asking for minutes) are left to Temporal's retry. */
+const MAX_IN_ACTIVITY_WAIT_MS = 60_000;
 
 function priorProgress(): Progress {
   const details: unknown = Context.current().info.heartbeatDetails;
@@ -94,6 +98,14 @@ export function createDownloadActivity(deps: DownloadDeps) {
       if (await alreadyStored(manifest, sink, item.id)) update({ skipped: progress.skipped + 1 }, item.id);
       else pending.push(item);
     }
+
+    /** Sleeps while heartbeating, so a long wait never looks like a dead worker. */
+    const patientSleep = async (ms: number) => {
+      for (let left = ms; left > 0; left -= PROGRESS_HEARTBEAT_MS) {
+        ctx.heartbeat(progress);
+        await ctx.sleep(Math.min(left, PROGRESS_HEARTBEAT_MS));
+      }
+    };
 
     const fail = async (id: string, filename: string, reason: string) => {
       await manifest.recordFailure({ id, filename, reason, at: new Date().toISOString() });
@@ -145,12 +157,20 @@ export function createDownloadActivity(deps: DownloadDeps) {
           });
           update({ stored: progress.stored + 1, storedBytes: progress.storedBytes + stored.size }, item.id);
           return;
-        } catch (error) {
-          // A URL that expired mid-batch (or early) gets one fresh URL; other errors go up.
-          if (!(error instanceof GooglePhotosError) || error.kind !== 'url-expired' || attempt > 0) throw error;
-          const again = (await fresh([item.id])).get(item.id);
-          if (!again) throw new GooglePhotosError('not-found', `${item.filename} is no longer available`);
-          current = again;
+        } catch (caught) {
+          if (ctx.cancellationSignal.aborted) throw caught;
+          const error = caught instanceof GooglePhotosError ? caught : new GooglePhotosError('network', `download of ${item.filename} broke off: ${(caught as Error).message}`, { cause: caught });
+          if (!error.retryable || error.kind === 'daily-quota' || attempt >= ITEM_ATTEMPTS - 1) throw error;
+          // Transient trouble with one item is retried here, so the rest of the batch goes on.
+          const wait = error.kind === 'rate-limited' ? (error.details.retryAfterMs ?? 30_000) : 1000 * 2 ** attempt;
+          if (wait > MAX_IN_ACTIVITY_WAIT_MS) throw error;
+          await patientSleep(wait);
+          if (error.kind === 'url-expired') {
+            // The URL expired mid-batch (or early): fetch a fresh one.
+            const again = (await fresh([item.id])).get(item.id);
+            if (!again) throw new GooglePhotosError('not-found', `${item.filename} is no longer available`);
+            current = again;
+          }
         }
       }
     };

@@ -25,7 +25,7 @@ export interface EmulatorContext {
   readonly oauth: OAuthServer;
   readonly faults: FaultInjector;
   readonly counters: Counters;
-  readonly quotas: Quotas;
+  quotas: Quotas;
   readonly mediaUrls: MediaUrls;
   readonly pickerSessions: Map<string, PickerSession>;
   /** Emulator clock: wall clock plus an offset tests can advance. */

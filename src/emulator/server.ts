@@ -172,6 +172,8 @@ export class Emulator {
   /** Changes switches while running (e.g. make Library media require a bearer token). */
   setBehaviour(overrides: BehaviourOverrides): void {
     this.ctx.behaviour = resolveBehaviour({ ...this.ctx.behaviour, ...overrides, quota: { ...this.ctx.behaviour.quota, ...overrides.quota } });
+    // New limits or reset times start fresh windows.
+    if (overrides.quota) this.ctx.quotas = new Quotas(this.ctx.behaviour.quota);
   }
 
   /** Moves the emulator's clock forward (tokens and baseUrls expire, PROCESSING videos finish). */

@@ -12,7 +12,7 @@ export type GoogleErrorKind =
   | 'not-found'
   /** 400 INVALID_ARGUMENT / FAILED_PRECONDITION: our request is wrong or premature. */
   | 'invalid-request'
-  /** 429 from a per-minute limit: retry after ≥30 s, or Retry-After. */
+  /** 429 from a per-minute limit: retry after Retry-After, or ≥30 s without one. */
   | 'rate-limited'
   /** 429 from a per-day quota: wait until the quota resets. */
   | 'daily-quota'
@@ -86,7 +86,8 @@ export function classifyApiResponse(operation: string, status: number, bodyText:
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(retryAfter);
     if (/PerDay/i.test(message)) return new GooglePhotosError('daily-quota', what, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-    return new GooglePhotosError('rate-limited', what, { status, retryAfterMs: Math.max(MIN_RATE_LIMIT_DELAY_MS, retryAfterMs ?? 0) });
+    // Google asks for ≥30 s after a 429; a Retry-After from the server itself is honoured as given.
+    return new GooglePhotosError('rate-limited', what, { status, retryAfterMs: retryAfterMs ?? MIN_RATE_LIMIT_DELAY_MS });
   }
   if (status >= 500) return new GooglePhotosError('server', what, { status });
   if (status === 400) return new GooglePhotosError('invalid-request', what, { status });

@@ -40,5 +40,8 @@ export async function openMedia(
   }
   const length = response.headers.get('content-length');
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  // A connection reset before the sink starts reading must not crash the worker: the error stays
+  // on the destroyed stream, and the sink's pipeline rejects with it.
+  body.on('error', () => undefined);
   return { body, ...(length !== null && /^\d+$/.test(length) ? { size: Number(length) } : {}) };
 }

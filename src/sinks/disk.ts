@@ -3,11 +3,11 @@
 // never overwrites (so two items racing for one name cannot clobber each other), then the temp
 // name is removed and the directory fsynced. A cancelled or failed put leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GooglePhotosError } from '../google/errors.js';
 import { isSafeKey } from './layout.js';
@@ -128,12 +128,23 @@ export class DiskSink implements Sink {
         callback(null, chunk);
       },
     });
-    const out = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
-    await pipeline(input.body, meter, out, ...(input.signal ? [{ signal: input.signal }] : []));
-    if (input.expectedSize !== undefined && size !== input.expectedSize) {
-      throw new GooglePhotosError('truncated', `download of ${input.originalFilename} ended after ${size} of ${input.expectedSize} bytes`);
+    // The file is created before any byte is read, and closed before put's cleanup runs, so a
+    // body that fails early can never leave a temp file created after the cleanup.
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      const file = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          handle.write(chunk).then(() => callback(), callback);
+        },
+      });
+      await pipeline(input.body, meter, file, ...(input.signal ? [{ signal: input.signal }] : []));
+      if (input.expectedSize !== undefined && size !== input.expectedSize) {
+        throw new GooglePhotosError('truncated', `download of ${input.originalFilename} ended after ${size} of ${input.expectedSize} bytes`);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
-    await fsyncPath(temp);
     return { size, sha256: hash.digest('hex') };
   }
 

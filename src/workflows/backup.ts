@@ -35,14 +35,11 @@ import {
 
 const DAILY_QUOTA = 'daily-quota';
 const RECENT_FAILURES = 20;
-/** Margin after the presumed reset before trying again. */
-const QUOTA_MARGIN_MS = 60_000;
-
-/** ms until the next HH:MM UTC after `now`. */
-export function msUntilUtc(hhmm: string, now: number): number {
-  const [h = 8, m = 0] = hhmm.split(':').map(Number);
+/** ms until the next HH:MM[:SS] UTC after `now`. */
+export function msUntilUtc(time: string, now: number): number {
+  const [h = 8, m = 0, sec = 0] = time.split(':').map(Number);
   const today = new Date(now);
-  let next = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), h, m);
+  let next = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), h, m, sec);
   if (next <= now) next += 24 * 60 * 60 * 1000;
   return next - now;
 }
@@ -114,7 +111,7 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
       } catch (error) {
         const quota = quotaFailure(error);
         if (!quota) throw error;
-        const wait = quota.retryAfterMs ?? msUntilUtc(options.quotaResetUtc, Date.now()) + QUOTA_MARGIN_MS;
+        const wait = quota.retryAfterMs ?? msUntilUtc(options.quotaResetUtc, Date.now()) + options.quotaResetMarginSeconds * 1000;
         sleepingUntil = Date.now() + wait;
         log.warn('daily quota exhausted; sleeping until it resets', { until: new Date(sleepingUntil).toISOString() });
         await sleep(wait);

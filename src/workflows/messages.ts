@@ -26,8 +26,10 @@ export interface BackupOptions {
   readonly processingWaitSeconds: number;
   /** Pause between those retries. */
   readonly processingRetrySeconds: number;
-  /** When Google's daily quota resets, as HH:MM UTC (undocumented; midnight Pacific by default). */
+  /** When Google's daily quota resets, as HH:MM[:SS] UTC (undocumented; midnight Pacific by default). */
   readonly quotaResetUtc: string;
+  /** Extra wait after the presumed reset before trying again. */
+  readonly quotaResetMarginSeconds: number;
   /** How soon a silent (killed) worker's downloads are retried elsewhere. */
   readonly heartbeatTimeoutSeconds: number;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_BACKUP_OPTIONS: BackupOptions = {
   processingWaitSeconds: 15 * 60,
   processingRetrySeconds: 60,
   quotaResetUtc: '08:00',
+  quotaResetMarginSeconds: 60,
   heartbeatTimeoutSeconds: 60,
 };
 
