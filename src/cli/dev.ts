@@ -8,9 +8,10 @@ import { startTemporalDevServer } from '../devserver/temporal.js';
 import { TokenStore } from '../google/token-store.js';
 import { installRuntime } from '../temporal/runtime.js';
 import { createWorker } from '../worker.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/messages.js';
+import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/messages.js';
 import { flag, intOption, parse, stringOption } from './args.js';
 import { EXIT } from './exit.js';
+import { runUntilSignal } from './worker.js';
 
 export const DEV_HELP = `Usage: gphotos-backup dev [options]
 
@@ -42,21 +43,15 @@ export async function devCommand(argv: readonly string[]): Promise<number> {
     stateDir,
     port,
     uiPort,
-    searchAttributes: Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map((name) => [name, 'Keyword' as const])),
+    searchAttributes: SEARCH_ATTRIBUTE_TYPES,
   });
   console.log(`Temporal dev server at ${server.address} (state in ${server.dbFile})`);
   console.log(`Web UI: ${server.uiUrl ?? ''}`);
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker({ connection, namespace: 'default', taskQueue, deps: { endpoints, tokenStore: new TokenStore(configDir()) }, maxConcurrentActivities: concurrency });
   console.log(`Worker polling "${taskQueue}". Start a backup in another terminal, e.g. gphotos-backup backup --dest ~/photos-backup --follow`);
-  const stop = () => worker.shutdown();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    await worker.run();
-  } finally {
+  return runUntilSignal(worker, async () => {
     await connection.close();
     await server.stop();
-  }
-  return EXIT.interrupted;
+  });
 }

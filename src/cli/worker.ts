@@ -3,6 +3,7 @@ import { configDir, googleEndpoints } from '../config.js';
 import { TokenStore } from '../google/token-store.js';
 import { connectWorker, temporalTarget } from '../temporal/connection.js';
 import { installRuntime } from '../temporal/runtime.js';
+import type { Worker } from '@temporalio/worker';
 import { createWorker } from '../worker.js';
 import { flag, intOption, parse, stringOption } from './args.js';
 import { EXIT } from './exit.js';
@@ -33,6 +34,11 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
   const connection = await connectWorker(target);
   const worker = await createWorker({ connection, namespace: target.namespace, taskQueue, deps, maxConcurrentActivities: concurrency });
   console.log(`worker polling task queue "${taskQueue}" in namespace "${target.namespace}" at ${target.connectionOptions.address ?? 'localhost:7233'}`);
+  return runUntilSignal(worker, () => connection.close());
+}
+
+/** Runs the worker until SIGINT/SIGTERM (in-flight work is finished or handed back), then cleans up. */
+export async function runUntilSignal(worker: Worker, cleanup: () => Promise<void>): Promise<number> {
   let interrupted = false;
   const stop = () => {
     interrupted = true;
@@ -43,7 +49,7 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
   try {
     await worker.run();
   } finally {
-    await connection.close();
+    await cleanup();
   }
   return interrupted ? EXIT.interrupted : EXIT.ok;
 }

@@ -17,6 +17,9 @@ export const SEARCH_ATTRIBUTES = {
   source: 'GphotosSource',
 } as const;
 
+/** The same, as a Temporal server registers them (`--search-attribute NAME=Keyword`). */
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword'> = Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map((name) => [name, 'Keyword']));
+
 export interface BackupOptions {
   /** Download batches in flight at once. */
   readonly concurrency: number;

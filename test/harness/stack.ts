@@ -13,7 +13,7 @@ import { TokenStore } from '../../src/google/token-store.js';
 import { installRuntime } from '../../src/temporal/runtime.js';
 import { packageRoot } from '../../src/tools/tools.js';
 import { createWorker } from '../../src/worker.js';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/messages.js';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../src/workflows/messages.js';
 import { tempDir } from './tmp.js';
 
 export const ACCOUNT = 'tester';
@@ -38,9 +38,8 @@ export interface Stack {
 export async function startStack(emulatorOptions: EmulatorOptions, options: { headless?: boolean } = {}): Promise<Stack> {
   installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN');
   const dir = tempDir('stack');
-  const searchAttributes = Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map((name) => [name, 'Keyword' as const]));
   const [server, emulator] = await Promise.all([
-    startTemporalDevServer({ stateDir: join(dir, 'temporal'), headless: options.headless ?? true, searchAttributes }),
+    startTemporalDevServer({ stateDir: join(dir, 'temporal'), headless: options.headless ?? true, searchAttributes: SEARCH_ATTRIBUTE_TYPES }),
     Emulator.start(emulatorOptions),
   ]);
   const configDir = join(dir, 'config');
