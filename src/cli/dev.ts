@@ -38,7 +38,7 @@ export async function devCommand(argv: readonly string[]): Promise<number> {
   const stateDir = stringOption(parsed, 'state-dir') ?? join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'gphotos-backup');
   const endpoints = googleEndpoints();
   const { taskQueue } = temporalSettings();
-  installRuntime();
+  installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN');
   const server = await startTemporalDevServer({
     stateDir,
     port,

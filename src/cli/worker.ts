@@ -13,7 +13,7 @@ export const WORKER_HELP = `Usage: gphotos-backup worker [options]
 Run a Temporal worker that executes gphotos-backup workflows and activities (listing, downloads).
 Connects with TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_API_KEY / TEMPORAL_TLS_*; loads
 Google sign-ins from GPHOTOS_CONFIG_DIR. Runs until interrupted (Ctrl-C), finishing or handing
-back in-flight work first. GPHOTOS_LOG_LEVEL sets the log level (default INFO).
+back in-flight work first. GPHOTOS_LOG_LEVEL sets the log level (default WARN).
 
 Options:
   --task-queue NAME     task queue to poll (default: $GPHOTOS_TASK_QUEUE or gphotos-backup)
@@ -30,7 +30,7 @@ export async function workerCommand(argv: readonly string[]): Promise<number> {
   const concurrency = intOption(parsed, 'concurrency', { min: 1, max: 256 }) ?? 8;
   const taskQueue = stringOption(parsed, 'task-queue') ?? target.taskQueue;
   const deps = { endpoints: googleEndpoints(), tokenStore: new TokenStore(configDir()) };
-  installRuntime();
+  installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN');
   const connection = await connectWorker(target);
   const worker = await createWorker({ connection, namespace: target.namespace, taskQueue, deps, maxConcurrentActivities: concurrency });
   console.log(`worker polling task queue "${taskQueue}" in namespace "${target.namespace}" at ${target.connectionOptions.address ?? 'localhost:7233'}`);
