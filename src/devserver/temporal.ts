@@ -29,6 +29,8 @@ export interface TemporalDevServerOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** How long to wait for readiness (default 60 s). */
   readyTimeoutMs?: number;
+  /** Dynamic config overrides, e.g. { 'limit.historyCount.suggestContinueAsNew': 100 }. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface TemporalDevServer {
@@ -68,6 +70,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   else args.push('--ui-port', String(uiPort));
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const [key, type] of Object.entries(searchAttributes)) args.push('--search-attribute', `${key}=${type}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const checks: ReadinessCheck[] = [
     { kind: 'tcp', host: HOST, port },

@@ -35,11 +35,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(emulatorOptions: EmulatorOptions, options: { headless?: boolean } = {}): Promise<Stack> {
+export async function startStack(emulatorOptions: EmulatorOptions, options: { headless?: boolean; dynamicConfig?: Record<string, string | number | boolean> } = {}): Promise<Stack> {
   installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN');
   const dir = tempDir('stack');
   const [server, emulator] = await Promise.all([
-    startTemporalDevServer({ stateDir: join(dir, 'temporal'), headless: options.headless ?? true, searchAttributes: SEARCH_ATTRIBUTE_TYPES }),
+    startTemporalDevServer({ stateDir: join(dir, 'temporal'), headless: options.headless ?? true, searchAttributes: SEARCH_ATTRIBUTE_TYPES, ...(options.dynamicConfig ? { dynamicConfig: options.dynamicConfig } : {}) }),
     Emulator.start(emulatorOptions),
   ]);
   const configDir = join(dir, 'config');

@@ -1,0 +1,213 @@
+// `npm run bench`: gphotos-backup through Temporal side by side with a minimal parallel
+// fetch-to-file script at the same concurrency, on the emulator, for many small photos and for
+// one large video. Prints figures; asserts nothing about time.
+//
+// Each scenario starts its own emulator and worker as separate processes (so the worker's peak
+// RSS is its own, read from /proc/<pid>/status VmHWM), against one headless Temporal dev server.
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { ManagedProcess } from '../src/devserver/process.js';
+import { startTemporalDevServer } from '../src/devserver/temporal.js';
+import { readAuthorizedUser, RefreshingAccessTokens } from '../src/google/credentials.js';
+import type { ListMediaItemsResponse } from '../src/google/types.js';
+import { packageRoot } from '../src/tools/tools.js';
+import { backup } from '../src/workflows/backup.js';
+import { DEFAULT_BACKUP_OPTIONS, type BackupInput } from '../src/workflows/messages.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const SMALL_ITEMS = Number(process.env.BENCH_SMALL_ITEMS ?? 2000);
+const VIDEO_BYTES = Number(process.env.BENCH_VIDEO_BYTES ?? 1024 ** 3);
+const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+
+interface Counters {
+  requests: Record<string, number>;
+  mediaBytes: number;
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly emulatorArgs: readonly string[];
+}
+
+interface Figures {
+  items: number;
+  bytes: number;
+  seconds: number;
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+async function startEmulator(dir: string, args: readonly string[]): Promise<{ proc: ManagedProcess; env: Record<string, string>; url: string }> {
+  const logFile = join(dir, 'emulator.log');
+  const proc = await ManagedProcess.start({
+    name: 'emulator',
+    command: process.execPath,
+    args: [CLI, 'emulator', '--port', '0', '--json', ...args],
+    env: { ...process.env, GPHOTOS_CONFIG_DIR: join(dir, 'config') },
+    logFile,
+  });
+  for (let i = 0; i < 600; i++) {
+    const line = readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith('{'));
+    if (line) {
+      const info = JSON.parse(line) as { url: string; env: Record<string, string> };
+      return { proc, env: info.env, url: info.url };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`emulator did not start; see ${logFile}`);
+}
+
+async function counters(url: string): Promise<Counters> {
+  return (await (await fetch(`${url}/__emulator/counters`)).json()) as Counters;
+}
+
+async function resetCounters(url: string): Promise<void> {
+  await fetch(`${url}/__emulator/counters/reset`, { method: 'POST' });
+}
+
+/** (b): list with the Library API, then fetch every baseUrl to a file, CONCURRENCY at a time. */
+async function plainScript(env: Record<string, string>, configDir: string, outDir: string): Promise<Figures> {
+  const started = Date.now();
+  const user = await readAuthorizedUser(join(configDir, 'accounts', 'emulator.json'));
+  const tokens = new RefreshingAccessTokens(user, { tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL ?? '' });
+  const items: { url: string; name: string }[] = [];
+  let pageToken: string | undefined;
+  do {
+    const query = new URLSearchParams({ pageSize: '100', ...(pageToken ? { pageToken } : {}) });
+    const response = await fetch(`${env.GPHOTOS_LIBRARY_API_URL ?? ''}/v1/mediaItems?${query.toString()}`, { headers: { authorization: `Bearer ${await tokens.token()}` } });
+    const page = (await response.json()) as ListMediaItemsResponse;
+    for (const item of page.mediaItems ?? []) {
+      if (!item.baseUrl) continue;
+      const video = item.mediaMetadata.video !== undefined;
+      items.push({ url: `${item.baseUrl}=${video ? 'dv' : 'd'}`, name: `${items.length}` });
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  mkdirSync(outDir, { recursive: true });
+  let next = 0;
+  let bytes = 0;
+  const token = await tokens.token();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        const item = items[i];
+        if (!item) continue;
+        const response = await fetch(item.url, { headers: { authorization: `Bearer ${token}` } });
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        const out = createWriteStream(join(outDir, item.name));
+        out.on('finish', () => (bytes += out.bytesWritten));
+        await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), out);
+      }
+    }),
+  );
+  return { items: items.length, bytes, seconds: (Date.now() - started) / 1000 };
+}
+
+async function historyEvents(client: Client, workflowId: string): Promise<{ events: number; runs: number; maxPerRun: number }> {
+  let events = 0;
+  let runs = 0;
+  let maxPerRun = 0;
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    events += execution.historyLength;
+    maxPerRun = Math.max(maxPerRun, execution.historyLength);
+    runs += 1;
+  }
+  return { events, runs, maxPerRun };
+}
+
+function mbps(f: Figures): number {
+  return f.bytes / 1e6 / f.seconds;
+}
+
+async function runScenario(scenario: Scenario, client: Client, address: string, root: string): Promise<string[]> {
+  const dir = join(root, scenario.name);
+  mkdirSync(dir, { recursive: true });
+  const emulator = await startEmulator(dir, scenario.emulatorArgs);
+  const configDir = join(dir, 'config');
+  const taskQueue = `bench-${scenario.name}`;
+  const worker = await ManagedProcess.start({
+    name: 'worker',
+    command: process.execPath,
+    args: [CLI, 'worker', '--concurrency', String(CONCURRENCY + 2)],
+    env: { ...process.env, ...emulator.env, TEMPORAL_ADDRESS: address, GPHOTOS_TASK_QUEUE: taskQueue, GPHOTOS_CONFIG_DIR: configDir },
+    logFile: join(dir, 'worker.log'),
+  });
+  try {
+    const dest = join(dir, 'backup');
+    const input: BackupInput = {
+      account: { account: 'emulator' },
+      destination: { kind: 'disk', path: dest },
+      options: { ...DEFAULT_BACKUP_OPTIONS, concurrency: CONCURRENCY, processingWaitSeconds: 0 },
+    };
+    const workflowId = `bench/${scenario.name}`;
+    // (a) gphotos-backup through Temporal
+    await resetCounters(emulator.url);
+    let started = Date.now();
+    const summary = await client.workflow.execute(backup, { taskQueue, workflowId, args: [input] });
+    const a: Figures = { items: summary.stored, bytes: summary.storedBytes, seconds: (Date.now() - started) / 1000 };
+    const c = await counters(emulator.url);
+    const apiCalls = ['library.list', 'library.search', 'library.batchGet', 'library.get'].reduce((n, op) => n + (c.requests[op] ?? 0), 0);
+    const history = await historyEvents(client, workflowId);
+    const rss = peakRssMb(worker.pid);
+    // second run on the unchanged library
+    await resetCounters(emulator.url);
+    started = Date.now();
+    await client.workflow.execute(backup, { taskQueue, workflowId: `${workflowId}/rerun`, args: [input] });
+    const rerunSeconds = (Date.now() - started) / 1000;
+    const rerun = await counters(emulator.url);
+    // (b) the plain script
+    await resetCounters(emulator.url);
+    const b = await plainScript(emulator.env, configDir, join(dir, 'plain'));
+
+    return [
+      `${scenario.name}: ${a.items} items, ${(a.bytes / 1e6).toFixed(1)} MB, concurrency ${CONCURRENCY}`,
+      `  (a) gphotos-backup via Temporal: ${a.seconds.toFixed(2)} s, ${(a.items / a.seconds).toFixed(1)} items/s, ${mbps(a).toFixed(1)} MB/s`,
+      `  (b) plain parallel fetch script: ${b.seconds.toFixed(2)} s, ${(b.items / b.seconds).toFixed(1)} items/s, ${mbps(b).toFixed(1)} MB/s`,
+      `  ratio a/b: items/s ${((a.items / a.seconds) / (b.items / b.seconds)).toFixed(2)}, MB/s ${(mbps(a) / mbps(b)).toFixed(2)}`,
+      `  worker peak RSS: ${rss.toFixed(0)} MB`,
+      `  history: ${history.events} events in ${history.runs} run(s), ${((history.events / Math.max(1, a.items)) * 100).toFixed(1)} per 100 items, largest run ${history.maxPerRun} events`,
+      `  Google requests per item: ${(apiCalls / Math.max(1, a.items)).toFixed(4)} API calls (${apiCalls}), ${((c.requests.media ?? 0) / Math.max(1, a.items)).toFixed(4)} media (${c.requests.media ?? 0}), ${c.requests['oauth.token'] ?? 0} token refreshes`,
+      `  re-run on the unchanged library: ${rerun.requests.media ?? 0} media requests, ${rerunSeconds.toFixed(2)} s`,
+    ];
+  } finally {
+    await worker.stop();
+    await emulator.proc.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'gphotos-bench-'));
+  const server = await startTemporalDevServer({ stateDir: join(root, 'temporal'), headless: true });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
+  const lines: string[] = [];
+  try {
+    const scenarios: Scenario[] = [
+      { name: 'small-photos', emulatorArgs: ['--preset', 'large', '--items', String(SMALL_ITEMS)] },
+      { name: 'large-video', emulatorArgs: ['--preset', 'bigvideo', '--video-size', String(VIDEO_BYTES)] },
+    ];
+    for (const scenario of scenarios) {
+      console.error(`running ${scenario.name}...`);
+      const result = await runScenario(scenario, client, server.address, root);
+      for (const line of result) console.log(line);
+      lines.push(...result);
+    }
+  } finally {
+    await client.connection.close();
+    await server.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
