@@ -137,7 +137,8 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
   const worker = await ManagedProcess.start({
     name: 'worker',
     command: process.execPath,
-    args: [CLI, 'worker', '--concurrency', String(CONCURRENCY + 2)],
+    // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the worker.
+    args: [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'worker', '--concurrency', String(CONCURRENCY + 2)],
     env: { ...process.env, ...emulator.env, TEMPORAL_ADDRESS: address, GPHOTOS_TASK_QUEUE: taskQueue, GPHOTOS_CONFIG_DIR: configDir },
     logFile: join(dir, 'worker.log'),
   });

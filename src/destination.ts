@@ -32,6 +32,14 @@ export function destinationHash(spec: DestinationSpec): string {
   return createHash('sha256').update(`${spec.kind}:${destinationLabel(spec)}`).digest('hex').slice(0, 12);
 }
 
+const sinks = new Map<string, Sink>();
+
+/** One sink per destination per process (it remembers which folders exist and were swept). */
 export function openSink(spec: DestinationSpec): Sink {
-  return new DiskSink(spec.path);
+  let sink = sinks.get(spec.path);
+  if (!sink) {
+    sink = new DiskSink(spec.path);
+    sinks.set(spec.path, sink);
+  }
+  return sink;
 }

@@ -16,6 +16,7 @@ import { candidateKeys } from '../sinks/layout.js';
 import type { Sink } from '../sinks/sink.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import { describeMediaItem } from '../sources/library-source.js';
+import type { BaseUrlCache } from './url-cache.js';
 
 export interface DownloadBatchInput {
   readonly account: AccountRef;
@@ -48,6 +49,8 @@ interface Progress extends DownloadBatchResult {
 
 export interface DownloadDeps {
   readonly library: (account: AccountRef) => Promise<{ client: LibraryClient; tokens: AccessTokenSource }>;
+  /** baseUrls this worker's listing just saw (saves a batchGet when still fresh). */
+  readonly urls: BaseUrlCache;
 }
 
 const EMPTY: Progress = { stored: 0, storedBytes: 0, skipped: 0, failed: [], deferred: [], done: [] };
@@ -82,10 +85,19 @@ export function createDownloadActivity(deps: DownloadDeps) {
     const ctx = Context.current();
     let progress = priorProgress();
     const done = new Set(progress.done);
+    let lastBeat = 0;
+    /** Heartbeats what is done, at most once a second (the manifest covers the rest on a retry). */
+    const beat = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastBeat < PROGRESS_HEARTBEAT_MS) return;
+      lastBeat = now;
+      progress = { ...progress, done: [...done] };
+      ctx.heartbeat(progress);
+    };
     const update = (change: Partial<Progress>, id?: string) => {
       if (id !== undefined) done.add(id);
-      progress = { ...progress, ...change, done: [...done] };
-      ctx.heartbeat(progress);
+      progress = { ...progress, ...change };
+      beat();
     };
 
     const { client, tokens } = await deps.library(input.account);
@@ -102,7 +114,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
     /** Sleeps while heartbeating, so a long wait never looks like a dead worker. */
     const patientSleep = async (ms: number) => {
       for (let left = ms; left > 0; left -= PROGRESS_HEARTBEAT_MS) {
-        ctx.heartbeat(progress);
+        beat(true);
         await ctx.sleep(Math.min(left, PROGRESS_HEARTBEAT_MS));
       }
     };
@@ -118,9 +130,21 @@ export function createDownloadActivity(deps: DownloadDeps) {
       return new Map(ids.map((id, i) => [id, results[i]?.mediaItem]));
     };
 
+    /** Items with usable baseUrls: from this worker's recent listing, else batchGet (≤50 per call). */
+    const resolve = async (chunk: readonly MediaDescriptor[]): Promise<Map<string, MediaItem | undefined>> => {
+      const found = new Map<string, MediaItem | undefined>();
+      const missing: string[] = [];
+      for (const d of chunk) {
+        const cached = d.videoStatus === 'PROCESSING' ? undefined : deps.urls.take(d.id);
+        if (cached) found.set(d.id, cached);
+        else missing.push(d.id);
+      }
+      if (missing.length > 0) for (const [id, item] of await fresh(missing)) found.set(id, item);
+      return found;
+    };
+
     const store = async (item: MediaItem): Promise<void> => {
       const descriptor = describeMediaItem(item);
-      let lastBeat = 0;
       let current = item;
       for (let attempt = 0; ; attempt++) {
         if (!current.baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${item.filename}`);
@@ -136,13 +160,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
             originalFilename: item.filename,
             ownerOf: (key) => manifest.ownerOf(key, item.id),
             signal: ctx.cancellationSignal,
-            onProgress: () => {
-              const now = Date.now();
-              if (now - lastBeat >= PROGRESS_HEARTBEAT_MS) {
-                lastBeat = now;
-                ctx.heartbeat(progress);
-              }
-            },
+            onProgress: () => beat(),
           });
           if (input.sidecars) await sink.writeText(`${stored.key}.json`, sidecarJson(item));
           await manifest.record({
@@ -177,7 +195,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
 
     for (let start = 0; start < pending.length; start += LIBRARY_MAX_BATCH_GET) {
       const chunk = pending.slice(start, start + LIBRARY_MAX_BATCH_GET);
-      const items = await fresh(chunk.map((d) => d.id));
+      const items = await resolve(chunk);
       for (const descriptor of chunk) {
         const item = items.get(descriptor.id);
         if (!item) {
@@ -201,6 +219,9 @@ export function createDownloadActivity(deps: DownloadDeps) {
         }
       }
     }
+    await sink.flush();
+    await manifest.flush();
+    beat(true);
     const { done: _done, ...result } = progress;
     return result;
   };

@@ -11,6 +11,7 @@ import type { DescriptorPage } from '../sources/descriptor.js';
 import { LibrarySource } from '../sources/library-source.js';
 import { createDownloadActivity, type DownloadBatchInput, type DownloadBatchResult } from './download-batch.js';
 import { classified } from './failures.js';
+import { BaseUrlCache } from './url-cache.js';
 
 export interface ActivityDeps {
   readonly endpoints: GoogleEndpoints;
@@ -41,12 +42,15 @@ export function createActivities(deps: ActivityDeps) {
     const tokens = await tokensFor(ref);
     return { tokens, client: new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens }) };
   };
-  const downloadBatch = createDownloadActivity({ library });
+  const urls = new BaseUrlCache();
+  const downloadBatch = createDownloadActivity({ library, urls });
 
   return {
     /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
     async listLibraryPage(input: ListPageInput): Promise<DescriptorPage> {
-      return classified(async () => new LibrarySource((await library(input.account)).client).listPage(input.pageToken, input.filters, input.pageSize));
+      return classified(async () =>
+        new LibrarySource((await library(input.account)).client).listPage(input.pageToken, input.filters, input.pageSize, (items) => urls.remember(items)),
+      );
     },
     /** Removes leftovers of interrupted writes (e.g. temp files of a killed worker). */
     async sweepDestination(destination: DestinationSpec): Promise<number> {

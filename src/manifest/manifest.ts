@@ -2,7 +2,7 @@
 // JSON line per stored item, appended (O_APPEND, one write per line) and never rewritten in place.
 // A line cut short by a crash is ignored; a later line for the same id replaces an earlier one.
 // Failures (items Google will not serve) go to `failures.jsonl` beside it.
-import { appendFile, mkdir, open } from 'node:fs/promises';
+import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyOwnership } from '../sinks/sink.js';
 
@@ -115,10 +115,23 @@ export class DiskManifest {
     return this.byId.size;
   }
 
+  private appender: Promise<FileHandle> | undefined;
+
+  /** One O_APPEND handle for the process: each record is a single write(2) of a whole line. */
+  private handle(): Promise<FileHandle> {
+    this.appender ??= mkdir(join(this.root, MANIFEST_DIR), { recursive: true }).then(() => open(this.file, 'a'));
+    void this.appender.catch(() => (this.appender = undefined));
+    return this.appender;
+  }
+
   async record(entry: ManifestEntry): Promise<void> {
-    await mkdir(join(this.root, MANIFEST_DIR), { recursive: true });
-    await appendFile(this.file, `${JSON.stringify(entry)}\n`);
+    await (await this.handle()).write(`${JSON.stringify(entry)}\n`);
     this.remember(entry);
+  }
+
+  /** fsyncs the manifest file (after a batch of records). */
+  async flush(): Promise<void> {
+    if (this.appender) await (await this.appender).sync();
   }
 
   async recordFailure(entry: FailureEntry): Promise<void> {

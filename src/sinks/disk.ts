@@ -80,6 +80,8 @@ export class DiskSink implements Sink {
   readonly root: string;
   /** Directories already cleaned of stale temp files by this sink. */
   private readonly swept = new Set<string>();
+  /** Directories with new entries not yet fsynced (see flush). */
+  private readonly unsynced = new Set<string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -100,10 +102,11 @@ export class DiskSink implements Sink {
     const first = input.candidates[0];
     if (first === undefined) throw new Error('put needs at least one candidate key');
     const dir = dirname(this.pathOf(first));
-    await mkdir(dir, { recursive: true });
     if (!this.swept.has(dir)) {
-      this.swept.add(dir);
+      // First put into this folder by this sink: create it, and clear what dead writers left.
+      await mkdir(dir, { recursive: true });
       await sweepDirectory(dir);
+      this.swept.add(dir);
     }
     const temp = join(dir, tempName());
     try {
@@ -130,7 +133,15 @@ export class DiskSink implements Sink {
     });
     // The file is created before any byte is read, and closed before put's cleanup runs, so a
     // body that fails early can never leave a temp file created after the cleanup.
-    const handle = await open(temp, 'wx', 0o644);
+    let handle;
+    try {
+      handle = await open(temp, 'wx', 0o644);
+    } catch (error) {
+      // The folder went away since this sink created it (someone tidied up): make it again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dirname(temp), { recursive: true });
+      handle = await open(temp, 'wx', 0o644);
+    }
     try {
       const file = new Writable({
         write(chunk: Buffer, _encoding, callback) {
@@ -156,7 +167,7 @@ export class DiskSink implements Sink {
       if (owner === 'another-item') continue;
       try {
         await link(temp, path);
-        await fsyncPath(dirname(path));
+        this.unsynced.add(dirname(path));
         return key;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -174,6 +185,13 @@ export class DiskSink implements Sink {
       }
     }
     throw new Error(`no free name for ${input.originalFilename} among ${input.candidates.join(', ')}`);
+  }
+
+  /** fsyncs the directories that gained files, once for many files rather than once each. */
+  async flush(): Promise<void> {
+    const dirs = [...this.unsynced];
+    this.unsynced.clear();
+    for (const dir of dirs) await fsyncPath(dir);
   }
 
   /** Removes stale temp files (of dead writers) anywhere under the destination. */

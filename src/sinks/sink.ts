@@ -39,6 +39,11 @@ export interface Sink {
   read(key: string): Readable;
   /** Writes a small text object (sidecars) atomically, replacing any previous one. */
   writeText(key: string, text: string): Promise<void>;
+  /**
+   * Makes what put published durable against power loss (a put's bytes always are; the names
+   * may be batched). A crash before flush costs at most a re-download, never a partial file.
+   */
+  flush(): Promise<void>;
   /** Removes what interrupted writes left behind (temp files of dead writers); returns how many. */
   sweep(): Promise<number>;
 }

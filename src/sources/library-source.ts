@@ -18,11 +18,15 @@ export function describeMediaItem(item: MediaItem): MediaDescriptor {
 export class LibrarySource {
   constructor(private readonly client: LibraryClient) {}
 
-  /** One page of descriptors: `mediaItems.list`, or `mediaItems.search` when filters are given. */
-  async listPage(pageToken: string | undefined, filters?: SearchFilters, pageSize = LIBRARY_MAX_PAGE_SIZE): Promise<DescriptorPage> {
+  /**
+   * One page of descriptors: `mediaItems.list`, or `mediaItems.search` when filters are given.
+   * `onItems` sees the full items (with their baseUrls) before they are slimmed down.
+   */
+  async listPage(pageToken: string | undefined, filters?: SearchFilters, pageSize = LIBRARY_MAX_PAGE_SIZE, onItems?: (items: readonly MediaItem[]) => void): Promise<DescriptorPage> {
     const response = filters
       ? await this.client.search({ pageSize, ...(pageToken ? { pageToken } : {}), filters })
       : await this.client.list(pageSize, pageToken);
+    onItems?.(response.mediaItems ?? []);
     return {
       items: (response.mediaItems ?? []).map(describeMediaItem),
       ...(response.nextPageToken ? { nextPageToken: response.nextPageToken } : {}),
