@@ -66,6 +66,14 @@ async function startEmulator(dir: string, args: readonly string[]): Promise<{ pr
   throw new Error(`emulator did not start; see ${logFile}`);
 }
 
+async function waitForLine(file: string, text: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (readFileSync(file, 'utf8').includes(text)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`"${text}" did not appear in ${file}`);
+}
+
 async function counters(url: string): Promise<Counters> {
   return (await (await fetch(`${url}/__emulator/counters`)).json()) as Counters;
 }
@@ -143,6 +151,8 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
     logFile: join(dir, 'worker.log'),
   });
   try {
+    // Time the backup, not the worker's start-up (module loading, workflow bundling).
+    await waitForLine(join(dir, 'worker.log'), 'worker polling');
     const dest = join(dir, 'backup');
     const input: BackupInput = {
       account: { account: 'emulator' },
