@@ -1,0 +1,98 @@
+// The S3 sink against a real S3 server (versitygw): streamed multipart uploads with checksums,
+// metadata, collision rules, and never a partial object or a leftover multipart upload.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { HeadObjectCommand, ListMultipartUploadsCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { contentSpec, contentStream, contentSha256 } from '../src/emulator/content.js';
+import { S3Sink, METADATA } from '../src/sinks/s3.js';
+import type { KeyOwnership, PutInput } from '../src/sinks/sink.js';
+import { startS3Server, type S3TestServer } from './harness/s3.js';
+
+const MiB = 1024 * 1024;
+
+function input(overrides: Partial<PutInput> & { body: Readable; candidates: string[] }): PutInput {
+  return {
+    mimeType: 'image/jpeg',
+    mtime: new Date('2021-07-14T09:30:00Z'),
+    mediaId: 'AGj1-test_id',
+    originalFilename: 'IMG_0001.JPG',
+    ownerOf: (): KeyOwnership => 'unknown',
+    ...overrides,
+  };
+}
+
+async function incompleteUploads(client: S3Client, bucket: string): Promise<number> {
+  return (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length ?? 0;
+}
+
+describe('S3 sink on a real S3 server', () => {
+  let server: S3TestServer;
+  let client: S3Client;
+  let sink: S3Sink;
+
+  before(async () => {
+    server = await startS3Server();
+    client = server.client();
+    sink = new S3Sink({ client, bucket: server.bucket, prefix: 'backups/me', partSize: 5 * MiB });
+  });
+  after(() => server?.stop());
+
+  it('streams a multipart object whose bytes, size and sha256 match, with metadata and CRC32 checksums', async () => {
+    const spec = contentSpec('s3-large', 12 * MiB + 123, 'video/mp4');
+    const stored = await sink.put(input({ body: contentStream(spec), candidates: ['2021/07/clip.mp4'], expectedSize: spec.size, mimeType: 'video/mp4', originalFilename: '📸 clip.mp4' }));
+    assert.equal(stored.key, '2021/07/clip.mp4');
+    assert.equal(stored.size, spec.size);
+    assert.equal(stored.sha256, await contentSha256(spec));
+    const head = await client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: 'backups/me/2021/07/clip.mp4', ChecksumMode: 'ENABLED' }));
+    assert.equal(head.ContentLength, spec.size);
+    assert.equal(head.ContentType, 'video/mp4');
+    assert.equal(head.Metadata?.[METADATA.mediaId], 'AGj1-test_id');
+    assert.equal(decodeURIComponent(head.Metadata?.[METADATA.filename] ?? ''), '📸 clip.mp4');
+    assert.ok(head.ChecksumCRC32, 'the object carries a CRC32 checksum');
+    const hash = createHash('sha256');
+    for await (const chunk of sink.read('2021/07/clip.mp4') as AsyncIterable<Buffer>) hash.update(chunk);
+    assert.equal(hash.digest('hex'), stored.sha256);
+    assert.deepEqual(await sink.stat('2021/07/clip.mp4'), { size: spec.size });
+    assert.equal(await sink.stat('2021/07/absent.mp4'), undefined);
+  });
+
+  it('a truncated body fails the put: no object and no incomplete multipart upload remain', async () => {
+    const spec = contentSpec('s3-truncated', 11 * MiB, 'video/mp4');
+    await assert.rejects(
+      sink.put(input({ body: contentStream(spec, 0, 7 * MiB), candidates: ['2021/07/short.mp4'], expectedSize: spec.size })),
+      /ended after/,
+    );
+    assert.equal(await sink.stat('2021/07/short.mp4'), undefined);
+    assert.equal(await incompleteUploads(client, server.bucket), 0);
+  });
+
+  it('a download that breaks off mid-stream aborts the upload', async () => {
+    const body = new Readable({ read() {} });
+    const put = sink.put(input({ body, candidates: ['2021/07/broken.jpg'] }));
+    body.push(Buffer.alloc(6 * MiB, 1));
+    setTimeout(() => body.destroy(new Error('socket reset')), 200);
+    await assert.rejects(put, /socket reset/);
+    assert.equal(await sink.stat('2021/07/broken.jpg'), undefined);
+    assert.equal(await incompleteUploads(client, server.bucket), 0);
+  });
+
+  it('a name holding another item gets the next candidate; the same item may replace its own', async () => {
+    const a = contentSpec('a', 1000, 'image/jpeg');
+    const b = contentSpec('b', 2000, 'image/jpeg');
+    const first = await sink.put(input({ body: contentStream(a), candidates: ['2020/01/IMG.jpg', '2020/01/IMG~aaaaaa.jpg'], mediaId: 'item-a' }));
+    const second = await sink.put(input({ body: contentStream(b), candidates: ['2020/01/IMG.jpg', '2020/01/IMG~bbbbbb.jpg'], mediaId: 'item-b' }));
+    assert.equal(first.key, '2020/01/IMG.jpg');
+    assert.equal(second.key, '2020/01/IMG~bbbbbb.jpg');
+    const again = await sink.put(input({ body: contentStream(a), candidates: ['2020/01/IMG.jpg'], mediaId: 'item-a' }));
+    assert.equal(again.key, '2020/01/IMG.jpg');
+  });
+
+  it('sweep aborts multipart uploads left by a killed worker', async () => {
+    await client.send(new CreateMultipartUploadCommand({ Bucket: server.bucket, Key: 'backups/me/2019/01/left-behind.mp4' }));
+    assert.equal(await incompleteUploads(client, server.bucket), 1);
+    assert.equal(await sink.sweep(), 1);
+    assert.equal(await incompleteUploads(client, server.bucket), 0);
+  });
+});
