@@ -1,9 +1,14 @@
-// Backup destinations: parsed from the CLI's --dest, identified by a stable hash (part of the
-// workflow id), and opened as a Sink inside activities.
+// Backup destinations: a local folder or an S3 (or S3-compatible) bucket and prefix. Parsed from
+// the CLI's --dest, identified by a stable hash (part of the workflow id), and opened as a Sink
+// and a Manifest inside activities (one of each per destination per worker process).
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
+import { S3Client, type ServerSideEncryption, type StorageClass } from '@aws-sdk/client-s3';
 import { ConfigError } from './config.js';
+import { diskManifestFor, type Manifest } from './manifest/manifest.js';
+import { S3Manifest } from './manifest/s3-manifest.js';
 import { DiskSink } from './sinks/disk.js';
+import { S3Sink } from './sinks/s3.js';
 import type { Sink } from './sinks/sink.js';
 
 export interface DiskDestination {
@@ -12,34 +17,126 @@ export interface DiskDestination {
   readonly path: string;
 }
 
-export type DestinationSpec = DiskDestination;
+export interface S3Destination {
+  readonly kind: 's3';
+  readonly bucket: string;
+  /** Without leading or trailing slashes; '' for the bucket root. */
+  readonly prefix: string;
+  /** S3-compatible endpoint (path-style addressing); absent: AWS, or AWS_ENDPOINT_URL_S3. */
+  readonly endpoint?: string;
+  readonly storageClass?: StorageClass;
+  readonly serverSideEncryption?: ServerSideEncryption;
+  readonly kmsKeyId?: string;
+}
 
-export function parseDestination(text: string, cwd = process.cwd()): DestinationSpec {
+export type DestinationSpec = DiskDestination | S3Destination;
+
+export const STORAGE_CLASSES: readonly StorageClass[] = ['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE', 'REDUCED_REDUNDANCY'];
+
+export interface S3Settings {
+  readonly endpoint?: string;
+  readonly storageClass?: string;
+  readonly sse?: string;
+  readonly kmsKeyId?: string;
+}
+
+/** S3 bucket naming rules (3-63 of a-z 0-9 . -, starting and ending with a letter or digit). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function parseS3(value: string, settings: S3Settings): S3Destination {
+  const match = /^s3:\/\/([^/]*)(?:\/(.*))?$/i.exec(value);
+  const bucket = match?.[1] ?? '';
+  if (!BUCKET.test(bucket) || bucket.includes('..')) throw new ConfigError(`"${value}" is not a valid S3 destination: use s3://bucket/optional/prefix with a valid bucket name`);
+  const prefix = (match?.[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if (prefix.split('/').some((part) => part === '..' || part === '.')) throw new ConfigError(`the S3 prefix in "${value}" must not contain . or .. segments`);
+  let endpoint: string | undefined;
+  if (settings.endpoint !== undefined) {
+    try {
+      endpoint = new URL(settings.endpoint).toString().replace(/\/+$/, '');
+    } catch {
+      throw new ConfigError(`--s3-endpoint must be a URL such as https://s3.example.com, got "${settings.endpoint}"`);
+    }
+  }
+  if (settings.storageClass !== undefined && !STORAGE_CLASSES.includes(settings.storageClass as StorageClass)) {
+    throw new ConfigError(`--storage-class must be one of ${STORAGE_CLASSES.join(', ')}, got "${settings.storageClass}"`);
+  }
+  if (settings.sse !== undefined && settings.sse !== 'AES256' && settings.sse !== 'aws:kms') throw new ConfigError(`--sse must be AES256 or aws:kms, got "${settings.sse}"`);
+  if (settings.kmsKeyId !== undefined && settings.sse !== 'aws:kms') throw new ConfigError('--sse-kms-key-id needs --sse aws:kms');
+  return {
+    kind: 's3',
+    bucket,
+    prefix,
+    ...(endpoint ? { endpoint } : {}),
+    ...(settings.storageClass ? { storageClass: settings.storageClass as StorageClass } : {}),
+    ...(settings.sse ? { serverSideEncryption: settings.sse } : {}),
+    ...(settings.kmsKeyId ? { kmsKeyId: settings.kmsKeyId } : {}),
+  };
+}
+
+export function parseDestination(text: string, cwd = process.cwd(), s3: S3Settings = {}): DestinationSpec {
   const value = text.trim();
-  if (value === '') throw new ConfigError('--dest must name a folder, e.g. --dest ~/photos-backup');
-  if (/^s3:\/\//i.test(value)) throw new ConfigError('S3 destinations (s3://bucket/prefix) are not available in this version yet; use a local folder');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new ConfigError(`unsupported destination "${value}": use a local folder path`);
+  if (value === '') throw new ConfigError('--dest must name a folder or an s3://bucket/prefix');
+  if (/^s3:/i.test(value)) return parseS3(value, s3);
+  if (Object.values(s3).some((v) => v !== undefined)) throw new ConfigError('--s3-endpoint, --storage-class and --sse apply to s3:// destinations only');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new ConfigError(`unsupported destination "${value}": use a local folder or s3://bucket/prefix`);
   const path = value.startsWith('~/') ? resolve(process.env.HOME ?? '/', value.slice(2)) : isAbsolute(value) ? resolve(value) : resolve(cwd, value);
   return { kind: 'disk', path };
 }
 
 export function destinationLabel(spec: DestinationSpec): string {
-  return spec.path;
+  return spec.kind === 'disk' ? spec.path : `s3://${spec.bucket}${spec.prefix ? `/${spec.prefix}` : ''}`;
 }
 
-/** 12 hex digits identifying the destination (the same folder always gives the same hash). */
+/** 12 hex digits identifying the destination (the same place always gives the same hash). */
 export function destinationHash(spec: DestinationSpec): string {
-  return createHash('sha256').update(`${spec.kind}:${destinationLabel(spec)}`).digest('hex').slice(0, 12);
+  const where = spec.kind === 's3' ? `${spec.endpoint ?? 'aws'}|${destinationLabel(spec)}` : destinationLabel(spec);
+  return createHash('sha256').update(`${spec.kind}:${where}`).digest('hex').slice(0, 12);
+}
+
+/** An S3 client from the AWS SDK's default chain (credentials, region); path-style for custom endpoints. */
+export function s3ClientFor(spec: S3Destination): S3Client {
+  const endpoint = spec.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  return new S3Client({
+    ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+    ...(endpoint ? { forcePathStyle: true } : {}),
+    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+  });
 }
 
 const sinks = new Map<string, Sink>();
+const manifests = new Map<string, Promise<Manifest>>();
 
 /** One sink per destination per process (it remembers which folders exist and were swept). */
 export function openSink(spec: DestinationSpec): Sink {
-  let sink = sinks.get(spec.path);
+  const id = destinationHash(spec);
+  let sink = sinks.get(id);
   if (!sink) {
-    sink = new DiskSink(spec.path);
-    sinks.set(spec.path, sink);
+    sink =
+      spec.kind === 'disk'
+        ? new DiskSink(spec.path)
+        : new S3Sink({
+            client: s3ClientFor(spec),
+            bucket: spec.bucket,
+            prefix: spec.prefix,
+            ...(spec.storageClass ? { storageClass: spec.storageClass } : {}),
+            ...(spec.serverSideEncryption ? { serverSideEncryption: spec.serverSideEncryption } : {}),
+            ...(spec.kmsKeyId ? { kmsKeyId: spec.kmsKeyId } : {}),
+          });
+    sinks.set(id, sink);
   }
   return sink;
+}
+
+/** The destination's manifest, refreshed before each use. */
+export async function manifestFor(spec: DestinationSpec): Promise<Manifest> {
+  if (spec.kind === 'disk') return diskManifestFor(spec.path);
+  const id = destinationHash(spec);
+  let manifest = manifests.get(id);
+  if (!manifest) {
+    manifest = Promise.resolve(new S3Manifest(s3ClientFor(spec), spec.bucket, spec.prefix));
+    manifests.set(id, manifest);
+  }
+  const m = await manifest;
+  await m.refresh();
+  return m;
 }

@@ -10,8 +10,8 @@ import { GooglePhotosError } from '../google/errors.js';
 import { LIBRARY_MAX_BATCH_GET, type LibraryClient } from '../google/library-client.js';
 import { openMedia } from '../google/media-download.js';
 import type { MediaItem } from '../google/types.js';
-import { manifestFor, type DiskManifest } from '../manifest/manifest.js';
-import { openSink, type DestinationSpec } from '../destination.js';
+import type { Manifest } from '../manifest/manifest.js';
+import { manifestFor, openSink, type DestinationSpec } from '../destination.js';
 import { candidateKeys } from '../sinks/layout.js';
 import type { Sink } from '../sinks/sink.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
@@ -67,9 +67,11 @@ function priorProgress(): Progress {
   return { ...EMPTY, ...p };
 }
 
-async function alreadyStored(manifest: DiskManifest, sink: Sink, id: string): Promise<boolean> {
+/** In the manifest, and (where a stat is cheap) still there with its size; `verify` checks deeper. */
+async function alreadyStored(manifest: Manifest, sink: Sink, id: string): Promise<boolean> {
   const entry = manifest.get(id);
   if (!entry) return false;
+  if (!sink.cheapStat) return true;
   const stat = await sink.stat(entry.key);
   return stat?.size === entry.size;
 }
@@ -102,7 +104,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
 
     const { client, tokens } = await deps.library(input.account);
     const sink = openSink(input.destination);
-    const manifest = await manifestFor(input.destination.path);
+    const manifest = await manifestFor(input.destination);
 
     const pending: MediaDescriptor[] = [];
     for (const item of input.items) {
@@ -218,8 +220,10 @@ export function createDownloadActivity(deps: DownloadDeps) {
           else throw error;
         }
       }
+      // Durable names and manifest records every chunk: a crash re-checks at most one chunk.
+      await sink.flush();
+      await manifest.flush();
     }
-    await sink.flush();
     await manifest.flush();
     beat(true);
     const { done: _done, ...result } = progress;

@@ -10,8 +10,18 @@ export const FAILURE_TYPES = {
   config: 'config',
 } as const;
 
-export function toActivityFailure(error: unknown): unknown {
+/** S3 errors no retry can fix: wrong credentials, no such bucket, no permission. */
+const S3_FATAL = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'NoSuchBucket', 'AccessDenied', 'InvalidBucketName', 'AllAccessDisabled', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError']);
+
+export function toActivityFailure(error: unknown, where?: string): unknown {
   if (error instanceof ApplicationFailure) return error;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (typeof name === 'string' && S3_FATAL.has(name)) {
+    return ApplicationFailure.nonRetryable(
+      `${where ?? 'S3'}: ${name}: ${(error as Error).message}. Check the bucket name and that the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or profile) may write to it.`,
+      'destination',
+    );
+  }
   if (error instanceof ConfigError) return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.config);
   if (!(error instanceof GooglePhotosError)) return error;
   if (error.kind === 'daily-quota') {
@@ -27,10 +37,10 @@ export function toActivityFailure(error: unknown): unknown {
 }
 
 /** Runs an activity body and rethrows its error as a classified Temporal failure. */
-export async function classified<T>(body: () => Promise<T>): Promise<T> {
+export async function classified<T>(body: () => Promise<T>, where?: string): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    throw toActivityFailure(error);
+    throw toActivityFailure(error, where);
   }
 }

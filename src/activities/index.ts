@@ -1,7 +1,7 @@
 // Activities are factories over injected dependencies (temporalio/samples-typescript style):
 // the worker builds them once; workflows see only their types.
 import type { GoogleEndpoints } from '../config.js';
-import { openSink, type DestinationSpec } from '../destination.js';
+import { destinationLabel, openSink, type DestinationSpec } from '../destination.js';
 import { loadCredentials, type AccountRef } from '../google/account.js';
 import { RefreshingAccessTokens, type AccessTokenSource } from '../google/credentials.js';
 import { LibraryClient } from '../google/library-client.js';
@@ -54,11 +54,11 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** Removes leftovers of interrupted writes (e.g. temp files of a killed worker). */
     async sweepDestination(destination: DestinationSpec): Promise<number> {
-      return openSink(destination).sweep();
+      return classified(() => openSink(destination).sweep(), destinationLabel(destination));
     },
     /** Stores a batch of items in the destination; see download-batch.ts. */
     async downloadBatch(input: DownloadBatchInput): Promise<DownloadBatchResult> {
-      return classified(() => downloadBatch(input));
+      return classified(() => downloadBatch(input), destinationLabel(input.destination));
     },
   };
 }

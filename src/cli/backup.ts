@@ -11,12 +11,12 @@ import { DEFAULT_BACKUP_OPTIONS, SEARCH_ATTRIBUTES, type BackupInput, type Backu
 import { choiceOption, flag, intOption, parse, stringOption } from './args.js';
 import { EXIT, UsageError } from './exit.js';
 import { followProgress, formatBytes } from './progress.js';
-import { ACCOUNT_HELP, ACCOUNT_OPTIONS, accountRef, backupWorkflowId, connect, destination, webUiLink } from './target.js';
+import { ACCOUNT_HELP, ACCOUNT_OPTIONS, accountRef, backupWorkflowId, connect, destination, S3_HELP, S3_OPTIONS, webUiLink } from './target.js';
 
-export const BACKUP_HELP = `Usage: gphotos-backup backup --dest DIR [options]
+export const BACKUP_HELP = `Usage: gphotos-backup backup --dest DIR|s3://BUCKET/PREFIX [options]
 
-Start a durable backup of the photos and videos the Library API lists into DIR (layout
-YYYY/MM/<name>, original bytes from =d / =dv, verified and recorded in DIR/.gphotos-backup).
+Start a durable backup of the photos and videos the Library API lists into a folder or an S3
+bucket (layout YYYY/MM/<name>, bytes from =d / =dv, verified and recorded in .gphotos-backup/).
 Starting the same backup again attaches to the running one; a finished backup run again only
 fetches what is new. A worker must be running (\`gphotos-backup worker\` or \`gphotos-backup dev\`).
 
@@ -24,8 +24,9 @@ Since 2025-03-31 the Library API lists only items this app created. The rest of 
 reachable through the Picker API or Google Takeout, which this version does not support yet.
 
 Options:
-  --dest DIR            destination folder (required)
+  --dest DEST           destination folder or s3://bucket/prefix (required)
 ${ACCOUNT_HELP}
+${S3_HELP}
   --media KIND          photos, videos or all (default: all)
   --from YYYY-MM-DD     only items created on or after this day (UTC)
   --to YYYY-MM-DD       only items created on or before this day (UTC)
@@ -93,6 +94,7 @@ export function failureMessage(error: unknown): string {
 export async function backupCommand(argv: readonly string[]): Promise<number> {
   const parsed = parse(argv, {
     ...ACCOUNT_OPTIONS,
+    ...S3_OPTIONS,
     dest: { type: 'string' },
     media: { type: 'string' },
     from: { type: 'string' },

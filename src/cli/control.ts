@@ -6,7 +6,7 @@ import { flag, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
 import { failureMessage, summaryLines } from './backup.js';
-import { ACCOUNT_HELP, ACCOUNT_OPTIONS, connect, targetWorkflowId, webUiLink } from './target.js';
+import { ACCOUNT_HELP, ACCOUNT_OPTIONS, connect, S3_OPTIONS, targetWorkflowId, webUiLink } from './target.js';
 
 type Action = 'status' | 'pause' | 'resume' | 'cancel';
 
@@ -23,14 +23,15 @@ export function controlHelp(action: Action): string {
 ${WHAT[action]}
 
 Options:
-  --dest DIR            the backup's destination (instead of a workflow id)
+  --dest DEST           the backup's destination (instead of a workflow id; with
+                        --s3-endpoint when the backup used one)
 ${ACCOUNT_HELP}
   --json                print machine-readable output
   -h, --help            show this help`;
 }
 
 export async function controlCommand(action: Action, argv: readonly string[]): Promise<number> {
-  const parsed = parse(argv, { ...ACCOUNT_OPTIONS, dest: { type: 'string' }, json: { type: 'boolean' } }, true);
+  const parsed = parse(argv, { ...ACCOUNT_OPTIONS, ...S3_OPTIONS, dest: { type: 'string' }, json: { type: 'boolean' } }, true);
   if (flag(parsed, 'help')) {
     console.log(controlHelp(action));
     return EXIT.ok;

@@ -26,10 +26,32 @@ export function accountRef(parsed: Parsed): AccountRef {
   return { account: validateAccountName(name ?? 'default') };
 }
 
+export const S3_OPTIONS: OptionSpec = {
+  's3-endpoint': { type: 'string' },
+  'storage-class': { type: 'string' },
+  sse: { type: 'string' },
+  'sse-kms-key-id': { type: 'string' },
+};
+
+export const S3_HELP = `  --s3-endpoint URL     S3-compatible endpoint (MinIO, R2, B2, Wasabi...; path-style); default:
+                        AWS, or AWS_ENDPOINT_URL_S3. Credentials and region: the AWS SDK's chain
+  --storage-class C     e.g. STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE (s3:// only)
+  --sse KIND            server-side encryption: AES256 or aws:kms (s3:// only)
+  --sse-kms-key-id ID   KMS key for --sse aws:kms`;
+
 export function destination(parsed: Parsed): DestinationSpec {
   const dest = stringOption(parsed, 'dest');
-  if (dest === undefined) throw new UsageError('--dest is required: the folder to back up into');
-  return parseDestination(dest);
+  if (dest === undefined) throw new UsageError('--dest is required: a folder or s3://bucket/prefix to back up into');
+  const endpoint = stringOption(parsed, 's3-endpoint');
+  const storageClass = stringOption(parsed, 'storage-class');
+  const sse = stringOption(parsed, 'sse');
+  const kmsKeyId = stringOption(parsed, 'sse-kms-key-id');
+  return parseDestination(dest, process.cwd(), {
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(storageClass !== undefined ? { storageClass } : {}),
+    ...(sse !== undefined ? { sse } : {}),
+    ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
+  });
 }
 
 /** Business id: starting the same backup twice attaches to the running one. */

@@ -2,22 +2,23 @@
 // or does not match (restic's habit of checking what it stored).
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { DiskManifest } from '../manifest/manifest.js';
-import { openSink } from '../destination.js';
+import type { Manifest } from '../manifest/manifest.js';
+import { destinationLabel, manifestFor, openSink } from '../destination.js';
 import type { Sink } from '../sinks/sink.js';
 import { flag, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
-import { destination } from './target.js';
+import { destination, S3_HELP, S3_OPTIONS } from './target.js';
 
-export const VERIFY_HELP = `Usage: gphotos-backup verify --dest DIR [--json]
+export const VERIFY_HELP = `Usage: gphotos-backup verify --dest DIR|s3://BUCKET/PREFIX [--json]
 
-Re-read every file recorded in DIR/.gphotos-backup/manifest.jsonl and compare its size and
-sha256 with what was stored. Exit 0 when all match, 1 when something is missing or corrupt
-(a later backup run downloads such items again).
+Re-read every file or object recorded in the destination's manifest (.gphotos-backup/) and
+compare its size and sha256 with what was stored. Exit 0 when all match, 1 when something is
+missing or corrupt (a later backup run downloads such items again).
 
 Options:
-  --dest DIR            destination folder (required)
+  --dest DEST           destination folder or s3://bucket/prefix (required)
+${S3_HELP}
   --json                print machine-readable output
   -h, --help            show this help`;
 
@@ -34,7 +35,7 @@ async function sha256Of(sink: Sink, key: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function verifyDestination(sink: Sink, manifest: DiskManifest, onItem?: (n: number) => void): Promise<VerifyReport> {
+export async function verifyDestination(sink: Sink, manifest: Manifest, onItem?: (n: number) => void): Promise<VerifyReport> {
   const report: VerifyReport = { checked: 0, bytes: 0, missing: [], corrupt: [] };
   let checked = 0;
   let bytes = 0;
@@ -50,13 +51,13 @@ export async function verifyDestination(sink: Sink, manifest: DiskManifest, onIt
 }
 
 export async function verifyCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parse(argv, { dest: { type: 'string' }, json: { type: 'boolean' } });
+  const parsed = parse(argv, { dest: { type: 'string' }, ...S3_OPTIONS, json: { type: 'boolean' } });
   if (flag(parsed, 'help')) {
     console.log(VERIFY_HELP);
     return EXIT.ok;
   }
   const dest = destination(parsed);
-  const manifest = await DiskManifest.open(dest.path);
+  const manifest = await manifestFor(dest);
   const report = await verifyDestination(openSink(dest), manifest, (n) => {
     if (process.stderr.isTTY) process.stderr.write(`\rchecked ${n}/${manifest.size}`);
   });
@@ -67,7 +68,7 @@ export async function verifyCommand(argv: readonly string[]): Promise<number> {
     console.log(`${report.checked} files checked, ${formatBytes(report.bytes)} verified; ${report.missing.length} missing, ${report.corrupt.length} corrupt.`);
     for (const key of report.missing) console.log(`  missing: ${key}`);
     for (const key of report.corrupt) console.log(`  corrupt: ${key}`);
-    if (report.checked === 0) console.log(`No manifest entries in ${dest.path}: nothing has been backed up there yet.`);
+    if (report.checked === 0) console.log(`No manifest entries in ${destinationLabel(dest)}: nothing has been backed up there yet.`);
   }
   return ok ? EXIT.ok : EXIT.failed;
 }

@@ -35,14 +35,70 @@ function isEntry(value: unknown): value is ManifestEntry {
   );
 }
 
-export class DiskManifest {
+/** What every manifest offers, on disk or in a bucket. */
+export interface Manifest {
+  /** Picks up what other processes recorded since the last look. */
+  refresh(): Promise<void>;
+  get(id: string): ManifestEntry | undefined;
+  ownerOf(key: string, id: string): KeyOwnership;
+  entries(): ManifestEntry[];
+  readonly size: number;
+  record(entry: ManifestEntry): Promise<void>;
+  recordFailure(entry: FailureEntry): Promise<void>;
+  /** Makes the records so far durable. */
+  flush(): Promise<void>;
+}
+
+/** The in-memory index of a manifest: latest entry per id, and which id owns each key. */
+export class ManifestIndex {
   private readonly byId = new Map<string, ManifestEntry>();
   private readonly byKey = new Map<string, string>();
+
+  /** Parses JSON lines; torn or foreign lines are skipped (the item is simply checked again). */
+  protected rememberLines(text: string): void {
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const value: unknown = JSON.parse(line);
+        if (isEntry(value)) this.remember(value);
+      } catch {
+        // a line torn by a crash
+      }
+    }
+  }
+
+  protected remember(entry: ManifestEntry): void {
+    const previous = this.byId.get(entry.id);
+    if (previous && this.byKey.get(previous.key) === entry.id) this.byKey.delete(previous.key);
+    this.byId.set(entry.id, entry);
+    this.byKey.set(entry.key, entry.id);
+  }
+
+  get(id: string): ManifestEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  ownerOf(key: string, id: string): KeyOwnership {
+    const owner = this.byKey.get(key);
+    return owner === undefined ? 'unknown' : owner === id ? 'this-item' : 'another-item';
+  }
+
+  entries(): ManifestEntry[] {
+    return [...this.byId.values()];
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+export class DiskManifest extends ManifestIndex implements Manifest {
   private offset = 0;
   private readonly file: string;
   private readonly failuresFile: string;
 
   private constructor(readonly root: string) {
+    super();
     this.file = join(root, MANIFEST_DIR, 'manifest.jsonl');
     this.failuresFile = join(root, MANIFEST_DIR, 'failures.jsonl');
   }
@@ -76,43 +132,11 @@ export class DiskManifest {
       const buffer = Buffer.alloc(size - this.offset);
       await handle.read(buffer, 0, buffer.length, this.offset);
       const complete = buffer.lastIndexOf(0x0a) + 1; // only whole lines; a partial tail waits
-      for (const line of buffer.subarray(0, complete).toString('utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        try {
-          const value: unknown = JSON.parse(line);
-          if (isEntry(value)) this.remember(value);
-        } catch {
-          // a line torn by a crash: ignored, the item is simply checked again
-        }
-      }
+      this.rememberLines(buffer.subarray(0, complete).toString('utf8'));
       this.offset += complete;
     } finally {
       await handle.close();
     }
-  }
-
-  private remember(entry: ManifestEntry): void {
-    const previous = this.byId.get(entry.id);
-    if (previous && this.byKey.get(previous.key) === entry.id) this.byKey.delete(previous.key);
-    this.byId.set(entry.id, entry);
-    this.byKey.set(entry.key, entry.id);
-  }
-
-  get(id: string): ManifestEntry | undefined {
-    return this.byId.get(id);
-  }
-
-  ownerOf(key: string, id: string): KeyOwnership {
-    const owner = this.byKey.get(key);
-    return owner === undefined ? 'unknown' : owner === id ? 'this-item' : 'another-item';
-  }
-
-  entries(): ManifestEntry[] {
-    return [...this.byId.values()];
-  }
-
-  get size(): number {
-    return this.byId.size;
   }
 
   private appender: Promise<FileHandle> | undefined;
@@ -142,8 +166,8 @@ export class DiskManifest {
 
 const openManifests = new Map<string, Promise<DiskManifest>>();
 
-/** One manifest object per destination per process, refreshed from disk before each use. */
-export async function manifestFor(root: string): Promise<DiskManifest> {
+/** One manifest object per folder per process, refreshed from disk before each use. */
+export async function diskManifestFor(root: string): Promise<DiskManifest> {
   let manifest = openManifests.get(root);
   if (!manifest) {
     manifest = DiskManifest.open(root);

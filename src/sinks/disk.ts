@@ -78,6 +78,7 @@ async function sha256File(path: string): Promise<string> {
 
 export class DiskSink implements Sink {
   readonly root: string;
+  readonly cheapStat = true;
   /** Directories already cleaned of stale temp files by this sink. */
   private readonly swept = new Set<string>();
   /** Directories with new entries not yet fsynced (see flush). */

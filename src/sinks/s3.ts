@@ -52,6 +52,7 @@ function isNotFound(error: unknown): boolean {
 }
 
 export class S3Sink implements Sink {
+  readonly cheapStat = false;
   private readonly client: S3Client;
   /** Keys being uploaded by this process: two items never race for one name. */
   private readonly claimed = new Set<string>();

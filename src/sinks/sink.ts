@@ -31,6 +31,8 @@ export interface StoredObject {
 export interface Sink {
   /** e.g. `/home/me/photos` or `s3://bucket/prefix`. */
   readonly location: string;
+  /** Whether stat is cheap enough to confirm each manifest entry on a re-run (a local stat is; a HEAD request is not). */
+  readonly cheapStat: boolean;
   /** Streams the body, verifies its length, hashes it and publishes it atomically. */
   put(input: PutInput): Promise<StoredObject>;
   /** Size of a published object, or undefined when it does not exist. */

@@ -1,0 +1,109 @@
+// Backups into a real S3 server (versitygw): the hostile library stored byte-exact with its
+// metadata and safe keys, nothing partial left, a re-run that uploads and downloads nothing, and
+// clear failures for a missing bucket and a bad s3:// URL.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { manifestFor, openSink, type S3Destination } from '../src/destination.js';
+import { isSafeKey } from '../src/sinks/layout.js';
+import { METADATA } from '../src/sinks/s3.js';
+import { backup } from '../src/workflows/backup.js';
+import { DEFAULT_BACKUP_OPTIONS, type BackupSummary } from '../src/workflows/messages.js';
+import { runCli } from './harness/cli.js';
+import { startS3Server, type S3TestServer } from './harness/s3.js';
+import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
+
+async function listing(client: S3Client, bucket: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }));
+    // Media objects and sidecars only: each run appends its own records under .gphotos-backup/.
+    for (const o of page.Contents ?? []) if (o.Key && !o.Key.includes('/.gphotos-backup/')) out.set(o.Key, `${o.ETag ?? ''}@${o.LastModified?.toISOString() ?? ''}`);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+describe('backup to S3', () => {
+  let stack: Stack;
+  let s3: S3TestServer;
+  let client: S3Client;
+  let dest: S3Destination;
+
+  before(async () => {
+    [stack, s3] = await Promise.all([startStack({ preset: 'hostile', processingReadyAfterMs: 0 }), startS3Server({ bucket: 'photos' })]);
+    Object.assign(process.env, s3.env());
+    client = s3.client();
+    dest = { kind: 's3', bucket: 'photos', prefix: 'me/library', endpoint: s3.endpoint };
+  });
+  after(async () => {
+    await stack?.close();
+    await s3?.stop();
+  });
+
+  async function run(workflowId: string): Promise<BackupSummary> {
+    const { worker, close } = await stack.inProcessWorker();
+    try {
+      return await worker.runUntil(
+        stack.client.workflow.execute(backup, {
+          taskQueue: stack.taskQueue,
+          workflowId,
+          args: [{ account: { account: ACCOUNT }, destination: dest, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0, sidecars: true } }],
+        }),
+      );
+    } finally {
+      await close();
+    }
+  }
+
+  it('stores the hostile library: original bytes, metadata, safe keys, no incomplete uploads', async () => {
+    const summary = await run('backup/s3/1');
+    // Videos that finish processing do so at once here; stuck and FAILED ones are not stored.
+    const ready = stack.emulator.library.items.filter((item) => item.appCreated && (!item.video || item.video.status === 'READY' || item.video.readyAfterMs !== undefined));
+    assert.equal(summary.stored, ready.length);
+    const manifest = await manifestFor(dest);
+    const sink = openSink(dest);
+    for (const item of ready) {
+      const entry = manifest.get(item.id);
+      assert.ok(entry, `${JSON.stringify(item.filename)} recorded`);
+      assert.ok(isSafeKey(entry.key));
+      const hash = createHash('sha256');
+      for await (const chunk of sink.read(entry.key) as AsyncIterable<Buffer>) hash.update(chunk);
+      assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
+      const head = await client.send(new HeadObjectCommand({ Bucket: 'photos', Key: `me/library/${entry.key}` }));
+      assert.equal(decodeURIComponent(head.Metadata?.[METADATA.mediaId] ?? ''), item.id);
+      assert.equal(head.ContentType, item.mimeType);
+    }
+    const keys = [...(await listing(client, 'photos')).keys()];
+    assert.equal(keys.length, 2 * ready.length, 'one object and one sidecar per item');
+    assert.ok(keys.every((k) => k.startsWith('me/library/')), 'everything under the prefix');
+    assert.ok(keys.every((k) => isSafeKey(k)), 'no unsafe key');
+    assert.equal((await client.send(new ListMultipartUploadsCommand({ Bucket: 'photos' }))).Uploads?.length ?? 0, 0);
+  });
+
+  it('a re-run makes zero media requests and zero uploads', async () => {
+    const before = await listing(client, 'photos');
+    stack.emulator.resetCounters();
+    const summary = await run('backup/s3/2');
+    assert.equal(summary.stored, 0);
+    assert.equal(stack.emulator.counters().requests.media ?? 0, 0);
+    assert.deepEqual(await listing(client, 'photos'), before);
+  });
+
+  it('verify re-reads the objects; a missing bucket and a bad URL fail clearly', async () => {
+    const env = stack.env(s3.env());
+    const verified = await runCli(['verify', '--dest', 's3://photos/me/library', '--s3-endpoint', s3.endpoint], env);
+    assert.equal(verified.code, 0, verified.stderr + verified.stdout);
+
+    await stack.spawnWorker('s3-worker');
+    const missing = await runCli(['backup', '--dest', 's3://no-such-bucket/x', '--s3-endpoint', s3.endpoint, '--account', ACCOUNT, '--wait'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /s3:\/\/no-such-bucket\/x.*NoSuchBucket/s);
+
+    const badUrl = await runCli(['backup', '--dest', 's3://Bad_Bucket/x', '--account', ACCOUNT], env);
+    assert.equal(badUrl.code, 2);
+    assert.match(badUrl.stderr, /not a valid S3 destination/);
+  });
+});
