@@ -7,10 +7,10 @@ import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GooglePhotosError } from '../google/errors.js';
 import { isSafeKey } from './layout.js';
+import { meter } from './meter.js';
 import type { PutInput, Sink, StoredObject } from './sink.js';
 
 /** Temp files start with this; published names never start with a dot. */
@@ -122,16 +122,7 @@ export class DiskSink implements Sink {
 
   /** Streams the body into the temp file while hashing and counting; fsyncs it. */
   private async receive(input: PutInput, temp: string): Promise<{ size: number; sha256: string }> {
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        input.onProgress?.(size);
-        callback(null, chunk);
-      },
-    });
+    const measured = meter(input);
     // The file is created before any byte is read, and closed before put's cleanup runs, so a
     // body that fails early can never leave a temp file created after the cleanup.
     let handle;
@@ -149,15 +140,12 @@ export class DiskSink implements Sink {
           handle.write(chunk).then(() => callback(), callback);
         },
       });
-      await pipeline(input.body, meter, file, ...(input.signal ? [{ signal: input.signal }] : []));
-      if (input.expectedSize !== undefined && size !== input.expectedSize) {
-        throw new GooglePhotosError('truncated', `download of ${input.originalFilename} ended after ${size} of ${input.expectedSize} bytes`);
-      }
+      await pipeline(input.body, measured.stream, file, ...(input.signal ? [{ signal: input.signal }] : []));
       await handle.sync();
     } finally {
       await handle.close();
     }
-    return { size, sha256: hash.digest('hex') };
+    return measured.result();
   }
 
   /** Links the temp file under the first usable candidate key. */

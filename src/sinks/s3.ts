@@ -3,8 +3,7 @@
 // becomes visible only when complete: a failed, truncated or cancelled upload is aborted and
 // leaves no object and no parts behind. Object metadata names the media item, so a key already
 // holding another item's object is never overwritten.
-import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   GetObjectCommand,
@@ -16,8 +15,8 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { GooglePhotosError } from '../google/errors.js';
 import { isSafeKey } from './layout.js';
+import { meter } from './meter.js';
 import type { PutInput, Sink, StoredObject } from './sink.js';
 
 export interface S3SinkOptions {
@@ -97,25 +96,9 @@ export class S3Sink implements Sink {
     const key = await this.chooseKey(input);
     this.claimed.add(key);
     try {
-      const hash = createHash('sha256');
-      let size = 0;
-      const expected = input.expectedSize;
-      const meter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          size += chunk.length;
-          input.onProgress?.(size);
-          callback(null, chunk);
-        },
-        flush(callback) {
-          // A short body must fail the upload before it completes, so no partial object appears.
-          if (expected !== undefined && size !== expected) {
-            callback(new GooglePhotosError('truncated', `download of ${input.originalFilename} ended after ${size} of ${expected} bytes`));
-          } else callback();
-        },
-      });
-      input.body.on('error', (error) => meter.destroy(error));
-      input.body.pipe(meter);
+      const measured = meter(input);
+      input.body.on('error', (error) => measured.stream.destroy(error));
+      input.body.pipe(measured.stream);
       const upload = new Upload({
         client: this.client,
         partSize: this.options.partSize ?? 8 * 1024 * 1024,
@@ -124,7 +107,7 @@ export class S3Sink implements Sink {
         params: {
           Bucket: this.options.bucket,
           Key: this.objectKey(key),
-          Body: meter,
+          Body: measured.stream,
           ContentType: input.mimeType,
           ChecksumAlgorithm: 'CRC32',
           Metadata: {
@@ -144,7 +127,7 @@ export class S3Sink implements Sink {
       } finally {
         input.signal?.removeEventListener('abort', abort);
       }
-      return { key, size, sha256: hash.digest('hex') };
+      return { key, ...measured.result() };
     } finally {
       this.claimed.delete(key);
     }
