@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { ManagedProcess } from '../src/devserver/process.js';
+import { ManagedProcess, peakRssMb } from '../src/devserver/process.js';
 import { startTemporalDevServer } from '../src/devserver/temporal.js';
 import { readAuthorizedUser, RefreshingAccessTokens } from '../src/google/credentials.js';
 import type { ListMediaItemsResponse } from '../src/google/types.js';
@@ -38,12 +38,6 @@ interface Figures {
   items: number;
   bytes: number;
   seconds: number;
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
 }
 
 async function startEmulator(dir: string, args: readonly string[]): Promise<{ proc: ManagedProcess; env: Record<string, string>; url: string }> {

@@ -103,8 +103,20 @@ export function s3ClientFor(spec: S3Destination): S3Client {
   });
 }
 
+const clients = new Map<string, S3Client>();
 const sinks = new Map<string, Sink>();
 const manifests = new Map<string, Promise<Manifest>>();
+
+/** One S3 client per destination per process, shared by its sink and its manifest. */
+function sharedClient(spec: S3Destination): S3Client {
+  const id = destinationHash(spec);
+  let client = clients.get(id);
+  if (!client) {
+    client = s3ClientFor(spec);
+    clients.set(id, client);
+  }
+  return client;
+}
 
 /** One sink per destination per process (it remembers which folders exist and were swept). */
 export function openSink(spec: DestinationSpec): Sink {
@@ -115,7 +127,7 @@ export function openSink(spec: DestinationSpec): Sink {
       spec.kind === 'disk'
         ? new DiskSink(spec.path)
         : new S3Sink({
-            client: s3ClientFor(spec),
+            client: sharedClient(spec),
             bucket: spec.bucket,
             prefix: spec.prefix,
             ...(spec.storageClass ? { storageClass: spec.storageClass } : {}),
@@ -133,7 +145,7 @@ export async function manifestFor(spec: DestinationSpec): Promise<Manifest> {
   const id = destinationHash(spec);
   let manifest = manifests.get(id);
   if (!manifest) {
-    manifest = Promise.resolve(new S3Manifest(s3ClientFor(spec), spec.bucket, spec.prefix));
+    manifest = Promise.resolve(new S3Manifest(sharedClient(spec), spec.bucket, spec.prefix));
     manifests.set(id, manifest);
   }
   const m = await manifest;

@@ -1,18 +1,13 @@
 // Pause, resume and cancel from the CLI, and continue-as-new keeping every run's history small.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TEMP_PREFIX } from '../src/sinks/disk.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, progressQuery, type BackupProgress } from '../src/workflows/messages.js';
 import { runCli } from './harness/cli.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
+import { tempFilesUnder } from './harness/files.js';
 import { tempDir } from './harness/tmp.js';
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-}
 
 async function progressOf(stack: Stack, workflowId: string): Promise<BackupProgress> {
   return stack.client.workflow.getHandle(workflowId).query(progressQuery);
@@ -58,7 +53,7 @@ describe('pause, resume and cancel from the CLI', () => {
     assert.equal((await runCli(['cancel', workflowId], stack.env())).code, 0);
     await assert.rejects(stack.client.workflow.getHandle(workflowId).result());
     assert.equal((await stack.client.workflow.getHandle(workflowId).describe()).status.name, 'CANCELLED');
-    assert.deepEqual(walk(dest).filter((p) => p.split('/').pop()?.startsWith(TEMP_PREFIX)), [], 'no temp files after cancel');
+    assert.deepEqual(tempFilesUnder(dest), [], 'no temp files after cancel');
     assert.equal((await runCli(['verify', '--dest', dest], stack.env())).code, 0, 'what was stored before the cancel is intact');
     assert.equal((await runCli(['cancel', workflowId], stack.env())).code, 1, 'cancelling a closed backup says so');
   });

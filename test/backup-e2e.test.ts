@@ -5,20 +5,13 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TEMP_PREFIX } from '../src/sinks/disk.js';
 import { DiskManifest } from '../src/manifest/manifest.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupInput, type BackupSummary } from '../src/workflows/messages.js';
 import { fetchHistoryText } from './harness/history.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
+import { tempFilesUnder, walk } from './harness/files.js';
 import { tempDir } from './harness/tmp.js';
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    return entry.isDirectory() ? walk(path) : [path];
-  });
-}
 
 describe('backup of the hostile library to disk', () => {
   let stack: Stack;
@@ -78,8 +71,8 @@ describe('backup of the hostile library to disk', () => {
     }
 
     assert.deepEqual(readdirSync(parent), ['backup'], 'nothing was written outside the destination');
+    assert.deepEqual(tempFilesUnder(dest), [], 'no temp files left');
     const files = walk(dest).map((path) => relative(dest, path));
-    assert.ok(!files.some((f) => f.split('/').some((part) => part.startsWith(TEMP_PREFIX))), 'no temp files left');
     const dataFiles = files.filter((f) => !f.startsWith('.gphotos-backup/') && !f.endsWith('.json'));
     assert.deepEqual(new Set(dataFiles), keys);
     assert.ok(dataFiles.every((f) => /^(\d{4}\/\d{2}|unknown-date)\/[^/]+$/.test(f)), 'layout YYYY/MM/name');

@@ -2,23 +2,19 @@
 // Temporal server restarted on its database, Google's faults (429 storms, 5xx, resets,
 // truncations, early URL expiry) and daily quota exhaustion; and stays byte-exact throughout.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DiskManifest } from '../src/manifest/manifest.js';
-import { TEMP_PREFIX } from '../src/sinks/disk.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, progressQuery, type BackupInput, type BackupOptions, type BackupProgress } from '../src/workflows/messages.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
+import { tempFilesUnder } from './harness/files.js';
 import { tempDir } from './harness/tmp.js';
 
 const FAST: BackupOptions = { ...DEFAULT_BACKUP_OPTIONS, concurrency: 4, processingWaitSeconds: 0, heartbeatTimeoutSeconds: 3 };
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-}
 
 async function waitFor(handle: WorkflowHandle, done: (p: BackupProgress) => boolean, timeoutMs = 120_000): Promise<BackupProgress> {
   const deadline = Date.now() + timeoutMs;
@@ -43,8 +39,7 @@ async function assertComplete(stack: Stack, dest: string, ids: readonly string[]
     const bytes = readFileSync(join(dest, ...entry.key.split('/')));
     assert.equal(createHash('sha256').update(bytes).digest('hex'), (await stack.emulator.expected(id)).sha256, `bytes of ${entry.key}`);
   }
-  const temps = walk(dest).filter((p) => p.split('/').pop()?.startsWith(TEMP_PREFIX));
-  assert.deepEqual(temps, [], 'no temp files left');
+  assert.deepEqual(tempFilesUnder(dest), [], 'no temp files left');
 }
 
 describe('backup resilience: crashes and restarts', () => {

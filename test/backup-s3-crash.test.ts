@@ -3,25 +3,16 @@
 // incomplete multipart upload is left behind.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { manifestFor, openSink, type S3Destination } from '../src/destination.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS } from '../src/workflows/messages.js';
-import { startS3Server, type S3TestServer } from './harness/s3.js';
+import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
+import { peakRssMb } from '../src/devserver/process.js';
 
 const VIDEO = 1024 ** 3 + 64 * 1024 ** 2;
-
-function peakRssMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
-}
-
-async function incompleteUploads(client: S3Client): Promise<number> {
-  return (await client.send(new ListMultipartUploadsCommand({ Bucket: 'photos' }))).Uploads?.length ?? 0;
-}
 
 describe('a >1 GiB video to S3, with the worker killed mid-upload', () => {
   let stack: Stack;
@@ -49,7 +40,7 @@ describe('a >1 GiB video to S3, with the worker killed mid-upload', () => {
       args: [{ account: { account: ACCOUNT }, destination: dest, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0, heartbeatTimeoutSeconds: 3 } }],
     });
     const deadline = Date.now() + 60_000;
-    while ((await incompleteUploads(client)) === 0) {
+    while ((await incompleteUploads(client, 'photos')) === 0) {
       assert.ok(Date.now() < deadline, 'an upload started');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -65,7 +56,7 @@ describe('a >1 GiB video to S3, with the worker killed mid-upload', () => {
     assert.ok(peakAfter < 600, `worker RSS stayed flat (${peakAfter.toFixed(0)} MB)`);
 
     assert.equal(summary.failed, 0);
-    assert.equal(await incompleteUploads(client), 0, 'no incomplete multipart upload left');
+    assert.equal(await incompleteUploads(client, 'photos'), 0, 'no incomplete multipart upload left');
     const entry = (await manifestFor(dest)).get(video.id);
     assert.ok(entry);
     assert.equal(entry.size, VIDEO);

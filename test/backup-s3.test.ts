@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { manifestFor, openSink, type S3Destination } from '../src/destination.js';
 import { isSafeKey } from '../src/sinks/layout.js';
 import { METADATA } from '../src/sinks/s3.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupSummary } from '../src/workflows/messages.js';
 import { runCli } from './harness/cli.js';
-import { startS3Server, type S3TestServer } from './harness/s3.js';
+import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 
 async function listing(client: S3Client, bucket: string): Promise<Map<string, string>> {
@@ -80,7 +80,7 @@ describe('backup to S3', () => {
     assert.equal(keys.length, 2 * ready.length, 'one object and one sidecar per item');
     assert.ok(keys.every((k) => k.startsWith('me/library/')), 'everything under the prefix');
     assert.ok(keys.every((k) => isSafeKey(k)), 'no unsafe key');
-    assert.equal((await client.send(new ListMultipartUploadsCommand({ Bucket: 'photos' }))).Uploads?.length ?? 0, 0);
+    assert.equal(await incompleteUploads(client, 'photos'), 0);
   });
 
   it('a re-run makes zero media requests and zero uploads', async () => {

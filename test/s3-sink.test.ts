@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand, ListMultipartUploadsCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
 import { contentSpec, contentStream, contentSha256 } from '../src/emulator/content.js';
 import { S3Sink, METADATA } from '../src/sinks/s3.js';
 import type { KeyOwnership, PutInput } from '../src/sinks/sink.js';
-import { startS3Server, type S3TestServer } from './harness/s3.js';
+import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,10 +21,6 @@ function input(overrides: Partial<PutInput> & { body: Readable; candidates: stri
     ownerOf: (): KeyOwnership => 'unknown',
     ...overrides,
   };
-}
-
-async function incompleteUploads(client: S3Client, bucket: string): Promise<number> {
-  return (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length ?? 0;
 }
 
 describe('S3 sink on a real S3 server', () => {

@@ -3,12 +3,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ConfigError } from '../config.js';
 import { GooglePhotosError } from '../google/errors.js';
+import { FAILURE_TYPES } from '../workflows/messages.js';
 
-/** Failure types the workflows react to. */
-export const FAILURE_TYPES = {
-  dailyQuota: 'daily-quota',
-  config: 'config',
-} as const;
 
 /** S3 errors no retry can fix: wrong credentials, no such bucket, no permission. */
 const S3_FATAL = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'NoSuchBucket', 'AccessDenied', 'InvalidBucketName', 'AllAccessDisabled', 'InvalidToken', 'ExpiredToken', 'CredentialsProviderError']);
@@ -19,12 +15,12 @@ export function toActivityFailure(error: unknown, where?: string): unknown {
   if (typeof name === 'string' && S3_FATAL.has(name)) {
     return ApplicationFailure.nonRetryable(
       `${where ?? 'S3'}: ${name}: ${(error as Error).message}. Check the bucket name and that the AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or profile) may write to it.`,
-      'destination',
+      FAILURE_TYPES.destination,
     );
   }
   if (error instanceof ConfigError) return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.config);
   if (!(error instanceof GooglePhotosError)) return error;
-  if (error.kind === 'daily-quota') {
+  if (error.kind === FAILURE_TYPES.dailyQuota) {
     // The workflow sleeps until the quota resets instead of burning retries.
     return ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.dailyQuota, nonRetryable: true, details: [{ retryAfterMs: error.details.retryAfterMs ?? null }] });
   }

@@ -4,7 +4,7 @@
 // then the signal is re-raised unless the app has its own handler) or dies of an uncaught
 // exception, and then runs registered shutdown hooks (onShutdown).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
@@ -413,4 +413,10 @@ function installExitHooks(): void {
     };
     process.on(signal, onSignal);
   }
+}
+
+/** Peak resident memory of a running process in MB (Linux /proc VmHWM). */
+export function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match?.[1] ? Number(match[1]) / 1024 : Number.NaN;
 }

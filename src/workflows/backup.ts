@@ -22,6 +22,7 @@ import type { Activities } from '../activities/index.js';
 import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import {
+  FAILURE_TYPES,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -33,7 +34,6 @@ import {
   type BackupSummary,
 } from './messages.js';
 
-const DAILY_QUOTA = 'daily-quota';
 const RECENT_FAILURES = 20;
 /** ms until the next HH:MM[:SS] UTC after `now`. */
 export function msUntilUtc(time: string, now: number): number {
@@ -45,7 +45,7 @@ export function msUntilUtc(time: string, now: number): number {
 }
 
 function quotaFailure(error: unknown): { retryAfterMs?: number } | undefined {
-  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure) || error.cause.type !== DAILY_QUOTA) return undefined;
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure) || error.cause.type !== FAILURE_TYPES.dailyQuota) return undefined;
   const detail = error.cause.details?.[0] as { retryAfterMs?: number | null } | undefined;
   return typeof detail?.retryAfterMs === 'number' ? { retryAfterMs: detail.retryAfterMs } : {};
 }

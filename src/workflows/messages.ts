@@ -11,6 +11,16 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const progressQuery = defineQuery<BackupProgress>('progress');
 
+/** Types of the non-retryable failures activities raise, which the workflow and CLI act on. */
+export const FAILURE_TYPES = {
+  /** Google's daily quota is used up: the workflow sleeps until it resets. */
+  dailyQuota: 'daily-quota',
+  /** Bad local configuration (credentials file, account). */
+  config: 'config',
+  /** The destination refuses us (missing bucket, wrong credentials, no permission). */
+  destination: 'destination',
+} as const;
+
 export const SEARCH_ATTRIBUTES = {
   account: 'GphotosAccount',
   destination: 'GphotosDestination',

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { assertPortFree, freePort, ManagedProcess } from '../../src/devserver/process.js';
 import { resolveTool } from '../../src/tools/tools.js';
 import { tempDir } from './tmp.js';
@@ -135,4 +135,9 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
       current = await launch();
     },
   };
+}
+
+/** How many multipart uploads are still open (begun, neither completed nor aborted) in a bucket. */
+export async function incompleteUploads(client: S3Client, bucket: string): Promise<number> {
+  return (await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.length ?? 0;
 }
