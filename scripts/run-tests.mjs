@@ -25,7 +25,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+// A test that hangs fails after TEST_TIMEOUT_MS (default 10 min) instead of holding up the run;
+// the whole run gives up after SUITE_TIMEOUT_MS (default 40 min). The longest test takes about
+// a minute on a 2-core machine.
+const testTimeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 600_000);
+const suiteTimeoutMs = Number(process.env.SUITE_TIMEOUT_MS ?? 2_400_000);
+const args = ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, '--test-force-exit', '--test-reporter=spec', ...files];
+const child = spawn(process.execPath, args, {
   stdio: 'inherit',
   cwd: root,
   detached: true,
@@ -41,4 +47,12 @@ const forward = (signal) => {
 };
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 1)));
+let timedOut = false;
+const watchdog = setTimeout(() => {
+  timedOut = true;
+  console.error(`test run did not finish within ${suiteTimeoutMs / 1000} s; stopping it`);
+  forward('SIGTERM');
+  setTimeout(() => forward('SIGKILL'), 15_000).unref();
+}, suiteTimeoutMs);
+watchdog.unref();
+child.on('exit', (code, signal) => process.exit(timedOut ? 1 : (code ?? (signal ? 130 : 1))));

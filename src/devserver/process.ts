@@ -287,6 +287,11 @@ function tcpConnects(host: string, port: number, timeoutMs: number): Promise<voi
   });
 }
 
+/**
+ * The last `lines` lines of the log (from its last 64 KiB). A crash's cause is usually at the top
+ * of a long stack trace, so the first lines that read like one (a Go panic, a fatal or error
+ * level message) are put in front of the tail when the tail does not hold them.
+ */
 function readLogTail(file: string, lines: number): string {
   let fd: number | undefined;
   try {
@@ -297,7 +302,12 @@ function readLogTail(file: string, lines: number): string {
     readSync(fd, buf, 0, length, size - length);
     const all = buf.toString('utf8').split('\n');
     if (all.at(-1) === '') all.pop();
-    return all.slice(-lines).join('\n');
+    const tail = all.slice(-lines);
+    const causes = all
+      .slice(0, -lines)
+      .filter((line) => /^panic:|^fatal error:|"level":"(fatal|error|panic)"|\blevel=(fatal|error)\b|address already in use/i.test(line))
+      .slice(0, 5);
+    return [...(causes.length > 0 ? [...causes, '...'] : []), ...tail].join('\n');
   } catch (err) {
     return `(could not read ${file}: ${errorMessage(err)})`;
   } finally {
@@ -305,17 +315,27 @@ function readLogTail(file: string, lines: number): string {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; another process could still take it). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Ports are drawn at random from below Linux's ephemeral range (32768-60999 by default). The
+// kernel hands ephemeral ports to outgoing connections and to servers that bind port 0 (the
+// Temporal dev server does so for its internal services), so a port picked there and released
+// could be taken again before our server binds it.
+const PORT_RANGE = { low: 20_000, high: 32_000 };
+
+/** A TCP port that was free on `host` a moment ago, from below the ephemeral range. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
+    if (await canBind(port, host)) return port;
+  }
+  throw new Error(`no free port found on ${host} between ${PORT_RANGE.low} and ${PORT_RANGE.high}`);
+}
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not determine a free port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 

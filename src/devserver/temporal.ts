@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { resolveTool } from '../tools/tools.js';
-import { assertPortFree, freePort, ManagedProcess, type ReadinessCheck } from './process.js';
+import { assertPortFree, freePort, ManagedProcess, ProcessExitedError, type ReadinessCheck } from './process.js';
 
 export type SearchAttributeType = 'Keyword' | 'Text' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
 
@@ -50,6 +50,7 @@ export interface TemporalDevServer {
 }
 
 const HOST = '127.0.0.1';
+const START_ATTEMPTS = 3;
 
 /** Starts `temporal server start-dev` and resolves once the namespace and search attributes are served. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
@@ -82,7 +83,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   ];
   if (uiUrl) checks.push({ kind: 'http', url: uiUrl, accept: (status) => status === 200 });
 
-  const launch = async (): Promise<ManagedProcess> => {
+  const launchOnce = async (): Promise<ManagedProcess> => {
     await assertPortFree(port, HOST);
     if (uiPort !== undefined) await assertPortFree(uiPort, HOST);
     const proc = await ManagedProcess.start({ name: 'temporal dev server', command: executable, args, logFile });
@@ -93,6 +94,18 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       throw err;
     }
     return proc;
+  };
+  // The server picks free ports for its internal services itself; when another process takes one
+  // of them between the pick and the bind, it exits at once. A second start picks others.
+  const launch = async (): Promise<ManagedProcess> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launchOnce();
+      } catch (err) {
+        if (!(err instanceof ProcessExitedError) || attempt >= START_ATTEMPTS) throw err;
+        console.warn(`temporal dev server exited while starting (attempt ${attempt} of ${START_ATTEMPTS}); starting it again`);
+      }
+    }
   };
 
   let current = await launch();
