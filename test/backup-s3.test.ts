@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { manifestFor, openSink, type S3Destination } from '../src/destination.js';
 import { isSafeKey } from '../src/sinks/layout.js';
 import { METADATA } from '../src/sinks/s3.js';
@@ -14,16 +14,21 @@ import { runCli } from './harness/cli.js';
 import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 
-async function listing(client: S3Client, bucket: string): Promise<Map<string, string>> {
+/** Every object's key with its ETag and LastModified (any rewrite changes LastModified). */
+async function allObjects(client: S3Client, bucket: string, prefix?: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }));
-    // Media objects and sidecars only: each run appends its own records under .gphotos-backup/.
-    for (const o of page.Contents ?? []) if (o.Key && !o.Key.includes('/.gphotos-backup/')) out.set(o.Key, `${o.ETag ?? ''}@${o.LastModified?.toISOString() ?? ''}`);
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}), ...(token ? { ContinuationToken: token } : {}) }));
+    for (const o of page.Contents ?? []) if (o.Key) out.set(o.Key, `${o.ETag ?? ''}@${o.LastModified?.toISOString() ?? ''}`);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
+}
+
+/** Media objects and sidecars only: each run appends its own records under .gphotos-backup/. */
+async function listing(client: S3Client, bucket: string): Promise<Map<string, string>> {
+  return new Map([...(await allObjects(client, bucket))].filter(([key]) => !key.includes('/.gphotos-backup/')));
 }
 
 describe('backup to S3', () => {
@@ -74,6 +79,7 @@ describe('backup to S3', () => {
       assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
       const head = await client.send(new HeadObjectCommand({ Bucket: 'photos', Key: `me/library/${entry.key}` }));
       assert.equal(decodeURIComponent(head.Metadata?.[METADATA.mediaId] ?? ''), item.id);
+      assert.equal(head.Metadata?.[METADATA.sha256], entry.sha256, 'the sha256 is in the object metadata');
       assert.equal(head.ContentType, item.mimeType);
     }
     const keys = [...(await listing(client, 'photos')).keys()];
@@ -92,7 +98,69 @@ describe('backup to S3', () => {
     assert.deepEqual(await listing(client, 'photos'), before);
   });
 
-  it('verify re-reads the objects; a missing bucket and a bad URL fail clearly', async () => {
+  it('with the manifest lost, a re-run downloads to compare but uploads nothing: same key, same sha256', async () => {
+    const records = [...(await allObjects(client, 'photos', 'me/library/.gphotos-backup/')).keys()];
+    assert.ok(records.length > 0);
+    await client.send(new DeleteObjectsCommand({ Bucket: 'photos', Delete: { Objects: records.map((Key) => ({ Key })) } }));
+    const before = await listing(client, 'photos');
+    stack.emulator.resetCounters();
+    // A fresh worker process: this test process still holds the old manifest in memory.
+    const worker = await stack.spawnWorker('manifest-lost');
+    try {
+      const summary = await stack.client.workflow.execute(backup, {
+        taskQueue: stack.taskQueue,
+        workflowId: 'backup/s3/manifest-lost',
+        args: [{ account: { account: ACCOUNT }, destination: dest, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0, sidecars: true } }],
+      });
+      assert.equal(summary.stored, 0, 'nothing uploaded');
+      assert.equal(summary.skipped, before.size / 2, 'every item found in place');
+    } finally {
+      await worker.stop();
+    }
+    assert.deepEqual(await listing(client, 'photos'), before, 'no object or sidecar rewritten');
+    const rewritten = [...(await allObjects(client, 'photos', 'me/library/.gphotos-backup/manifest/')).keys()];
+    assert.ok(rewritten.length > 0, 'the manifest was written again');
+  });
+
+  it('completes when the S3 server is stopped mid-run and started again', async () => {
+    const target: S3Destination = { ...dest, prefix: 'me/outage' };
+    const ready = stack.emulator.library.items.filter((item) => item.appCreated && (!item.video || item.video.status === 'READY' || item.video.readyAfterMs !== undefined));
+    stack.emulator.resetCounters();
+    stack.emulator.addFault({ target: 'media', kind: 'slow', probability: 1, delayMs: 150 });
+    const { worker, close } = await stack.inProcessWorker();
+    try {
+      const summary = await worker.runUntil(async () => {
+        const handle = await stack.client.workflow.start(backup, {
+          taskQueue: stack.taskQueue,
+          workflowId: 'backup/s3/outage',
+          args: [{ account: { account: ACCOUNT }, destination: target, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0 } }],
+        });
+        while ((stack.emulator.counters().requests.media ?? 0) < 8) await new Promise((r) => setTimeout(r, 50));
+        await s3.restart(3_000);
+        const downloadedBeforeRestart = stack.emulator.counters().requests.media ?? 0;
+        assert.ok(downloadedBeforeRestart < ready.length, 'the server went down mid-run');
+        return handle.result();
+      });
+      // Only the videos Google failed to process are failures; no item failed for the outage.
+      assert.equal(summary.failed, stack.emulator.library.items.filter((item) => item.appCreated && item.video?.status === 'FAILED').length);
+      assert.equal(summary.stored, ready.length);
+    } finally {
+      stack.emulator.clearFaults();
+      await close();
+    }
+    const sink = openSink(target);
+    const manifest = await manifestFor(target);
+    for (const item of ready) {
+      const entry = manifest.get(item.id);
+      assert.ok(entry, `${JSON.stringify(item.filename)} recorded`);
+      const hash = createHash('sha256');
+      for await (const chunk of sink.read(entry.key) as AsyncIterable<Buffer>) hash.update(chunk);
+      assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
+    }
+    assert.equal(await incompleteUploads(client, 'photos'), 0);
+  });
+
+  it('verify re-reads the objects; a missing bucket, wrong credentials and a bad URL fail clearly', async () => {
     const env = stack.env(s3.env());
     const verified = await runCli(['verify', '--dest', 's3://photos/me/library', '--s3-endpoint', s3.endpoint], env);
     assert.equal(verified.code, 0, verified.stderr + verified.stdout);
@@ -101,6 +169,11 @@ describe('backup to S3', () => {
     const missing = await runCli(['backup', '--dest', 's3://no-such-bucket/x', '--s3-endpoint', s3.endpoint, '--account', ACCOUNT, '--wait'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /s3:\/\/no-such-bucket\/x.*NoSuchBucket/s);
+
+    await stack.spawnWorker('bad-credentials', { AWS_SECRET_ACCESS_KEY: 'not-the-secret', GPHOTOS_TASK_QUEUE: 'bad-credentials' });
+    const denied = await runCli(['backup', '--dest', 's3://photos/x', '--s3-endpoint', s3.endpoint, '--account', ACCOUNT, '--wait'], { ...env, GPHOTOS_TASK_QUEUE: 'bad-credentials' });
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /s3:\/\/photos\/x.*SignatureDoesNotMatch.*credentials/s);
 
     const badUrl = await runCli(['backup', '--dest', 's3://Bad_Bucket/x', '--account', ACCOUNT], env);
     assert.equal(badUrl.code, 2);

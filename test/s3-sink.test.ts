@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand, CreateMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { contentSpec, contentStream, contentSha256 } from '../src/emulator/content.js';
-import { S3Sink, METADATA } from '../src/sinks/s3.js';
+import { METADATA, S3Sink, SHA256_TAG } from '../src/sinks/s3.js';
 import type { KeyOwnership, PutInput } from '../src/sinks/sink.js';
 import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
 
@@ -52,6 +52,47 @@ describe('S3 sink on a real S3 server', () => {
     assert.equal(hash.digest('hex'), stored.sha256);
     assert.deepEqual(await sink.stat('2021/07/clip.mp4'), { size: spec.size });
     assert.equal(await sink.stat('2021/07/absent.mp4'), undefined);
+  });
+
+  it('a multipart object carries its sha256 as a tag; the same bytes again upload nothing, other bytes are uploaded on the next attempt', async () => {
+    const key = '2021/08/tagged.mp4';
+    const spec = contentSpec('s3-tagged', 11 * MiB + 7, 'video/mp4');
+    const put = (seed: string) => {
+      const body = contentSpec(seed, spec.size, 'video/mp4');
+      return sink.put(input({ body: contentStream(body), candidates: [key], expectedSize: spec.size, mimeType: 'video/mp4', mediaId: 'video-1' }));
+    };
+    const first = await put('s3-tagged');
+    assert.equal(first.alreadyStored, undefined);
+    const tagged = async () => (await client.send(new GetObjectTaggingCommand({ Bucket: server.bucket, Key: `backups/me/${key}` }))).TagSet?.find((t) => t.Key === SHA256_TAG)?.Value;
+    assert.equal(await tagged(), await contentSha256(spec));
+    const modified = async () => (await client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: `backups/me/${key}` }))).LastModified?.getTime();
+    const before = await modified();
+    await new Promise((r) => setTimeout(r, 1100)); // LastModified has one-second resolution
+
+    const again = await put('s3-tagged');
+    assert.equal(again.alreadyStored, true);
+    assert.equal(again.sha256, first.sha256);
+    assert.equal(await modified(), before, 'the object was not rewritten');
+
+    await assert.rejects(put('s3-tagged-changed'), /holds other bytes/);
+    const replaced = await put('s3-tagged-changed');
+    assert.equal(replaced.alreadyStored, undefined);
+    assert.equal(await tagged(), await contentSha256(contentSpec('s3-tagged-changed', spec.size, 'video/mp4')));
+    assert.equal(await incompleteUploads(client, server.bucket), 0);
+  });
+
+  it('a small object is one PUT with its sha256 in metadata (checked by the server); the same bytes again upload nothing', async () => {
+    const key = '2021/08/small.jpg';
+    const spec = contentSpec('s3-small', 300 * 1024, 'image/jpeg');
+    const first = await sink.put(input({ body: contentStream(spec), candidates: [key], expectedSize: spec.size, mediaId: 'photo-1' }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: `backups/me/${key}`, ChecksumMode: 'ENABLED' }));
+    assert.equal(head.Metadata?.[METADATA.sha256], await contentSha256(spec));
+    assert.equal(head.ChecksumSHA256, Buffer.from(first.sha256, 'hex').toString('base64'), 'the server holds the SHA-256 of the bytes');
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await sink.put(input({ body: contentStream(spec), candidates: [key], expectedSize: spec.size, mediaId: 'photo-1' }));
+    assert.equal(again.alreadyStored, true);
+    const after = await client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: `backups/me/${key}` }));
+    assert.equal(after.LastModified?.getTime(), head.LastModified?.getTime(), 'the object was not rewritten');
   });
 
   it('a truncated body fails the put: no object and no incomplete multipart upload remain', async () => {

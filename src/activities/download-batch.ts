@@ -164,7 +164,8 @@ export function createDownloadActivity(deps: DownloadDeps) {
             signal: ctx.cancellationSignal,
             onProgress: () => beat(),
           });
-          if (input.sidecars) await sink.writeText(`${stored.key}.json`, sidecarJson(item));
+          const sidecarKey = `${stored.key}.json`;
+          if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item));
           await manifest.record({
             id: item.id,
             key: stored.key,
@@ -175,11 +176,13 @@ export function createDownloadActivity(deps: DownloadDeps) {
             source: 'library',
             storedAt: new Date().toISOString(),
           });
-          update({ stored: progress.stored + 1, storedBytes: progress.storedBytes + stored.size }, item.id);
+          // An object found already in place (its manifest record was lost) counts as skipped.
+          if (stored.alreadyStored) update({ skipped: progress.skipped + 1 }, item.id);
+          else update({ stored: progress.stored + 1, storedBytes: progress.storedBytes + stored.size }, item.id);
           return;
         } catch (caught) {
           if (ctx.cancellationSignal.aborted) throw caught;
-          const error = caught instanceof GooglePhotosError ? caught : new GooglePhotosError('network', `download of ${item.filename} broke off: ${(caught as Error).message}`, { cause: caught });
+          const error = caught instanceof GooglePhotosError ? caught : new GooglePhotosError('network', `storing ${item.filename} failed: ${(caught as Error).message}`, { cause: caught });
           if (!error.retryable || error.kind === 'daily-quota' || attempt >= ITEM_ATTEMPTS - 1) throw error;
           // Transient trouble with one item is retried here, so the rest of the batch goes on.
           const wait = error.kind === 'rate-limited' ? (error.details.retryAfterMs ?? 30_000) : 1000 * 2 ** attempt;

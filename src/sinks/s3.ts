@@ -3,13 +3,15 @@
 // becomes visible only when complete: a failed, truncated or cancelled upload is aborted and
 // leaves no object and no parts behind. Object metadata names the media item, so a key already
 // holding another item's object is never overwritten.
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
   type ServerSideEncryption,
   type StorageClass,
@@ -17,6 +19,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
+import { readAtMost } from './read-at-most.js';
 import type { PutInput, Sink, StoredObject } from './sink.js';
 
 export interface S3SinkOptions {
@@ -38,7 +41,21 @@ export const METADATA = {
   mediaId: 'gphotos-media-id',
   creationTime: 'gphotos-creation-time',
   filename: 'gphotos-filename',
+  /** Hex sha256 of the original bytes; on objects sent in one request (metadata is fixed when an upload begins). */
+  sha256: 'gphotos-sha256',
 } as const;
+
+/** Object tag with the hex sha256 of a multipart object, set once its upload has completed. */
+export const SHA256_TAG = 'gphotos-sha256';
+
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+/** What a HEAD request tells about an object already at a key. */
+interface ExistingObject {
+  readonly size: number;
+  readonly mediaId?: string;
+  readonly sha256?: string;
+}
 
 /** HTTP headers carry Latin-1 only: anything else is percent-encoded (and so is '%'). */
 export function encodeMetadataValue(value: string): string {
@@ -50,11 +67,19 @@ function isNotFound(error: unknown): boolean {
   return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
 }
 
+function isUnsupported(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501;
+}
+
 export class S3Sink implements Sink {
   readonly cheapStat = false;
   private readonly client: S3Client;
   /** Keys being uploaded by this process: two items never race for one name. */
   private readonly claimed = new Set<string>();
+  /** Keys found holding other bytes for their item in this process: the next attempt uploads at once. */
+  private readonly differs = new Set<string>();
+  private warnedNoTagging = false;
 
   constructor(private readonly options: S3SinkOptions) {
     this.client = options.client;
@@ -69,67 +94,153 @@ export class S3Sink implements Sink {
     return this.options.prefix ? `${this.options.prefix}/${key}` : key;
   }
 
-  private async chooseKey(input: PutInput): Promise<string> {
+  /** The first usable candidate key, with what already lies there when it belongs to this item. */
+  private async chooseKey(input: PutInput): Promise<{ key: string; existing?: ExistingObject }> {
     for (const key of input.candidates) {
       if (this.claimed.has(key)) continue;
       const owner = input.ownerOf(key);
       if (owner === 'another-item') continue;
-      if (owner === 'this-item') return key;
       const head = await this.head(key);
-      if (!head || head.mediaId === input.mediaId) return key;
+      if (!head) return { key };
+      if (head.mediaId === input.mediaId) return { key, existing: head };
+      if (owner === 'this-item') return { key };
     }
     throw new Error(`no free name for ${input.originalFilename} among ${input.candidates.join(', ')}`);
   }
 
-  private async head(key: string): Promise<{ size: number; mediaId?: string } | undefined> {
+  private async head(key: string): Promise<ExistingObject | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
       const mediaId = head.Metadata?.[METADATA.mediaId];
-      return { size: head.ContentLength ?? 0, ...(mediaId !== undefined ? { mediaId: decodeURIComponent(mediaId) } : {}) };
+      const sha256 = head.Metadata?.[METADATA.sha256];
+      return {
+        size: head.ContentLength ?? 0,
+        ...(mediaId !== undefined ? { mediaId: decodeURIComponent(mediaId) } : {}),
+        ...(sha256 !== undefined ? { sha256 } : {}),
+      };
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
   }
 
+  /** The sha256 a multipart object carries as a tag (undefined when untagged or tags are unsupported). */
+  private async taggedSha256(key: string): Promise<string | undefined> {
+    try {
+      const answer = await this.client.send(new GetObjectTaggingCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
+      return answer.TagSet?.find((tag) => tag.Key === SHA256_TAG)?.Value;
+    } catch (error) {
+      if (isNotFound(error) && (error as { name?: string }).name !== 'NoSuchKey') return undefined;
+      if (isUnsupported(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Reads up to one part of the body first. A body that ends within it is one PutObject whose
+   * metadata carries the sha256, with the SHA-256 checksum checked by the server; a longer one
+   * becomes a multipart upload and gets the sha256 as a tag once complete. When the key already
+   * holds this item's object with the same sha256 (a manifest update was lost), nothing is uploaded.
+   */
   async put(input: PutInput): Promise<StoredObject> {
-    const key = await this.chooseKey(input);
+    const { key, existing } = await this.chooseKey(input);
     this.claimed.add(key);
     try {
+      const partSize = this.options.partSize ?? DEFAULT_PART_SIZE;
       const measured = meter(input);
       input.body.on('error', (error) => measured.stream.destroy(error));
       input.body.pipe(measured.stream);
-      const upload = new Upload({
-        client: this.client,
-        partSize: this.options.partSize ?? 8 * 1024 * 1024,
-        queueSize: this.options.queueSize ?? 4,
-        leavePartsOnError: false,
-        params: {
-          Bucket: this.options.bucket,
-          Key: this.objectKey(key),
-          Body: measured.stream,
-          ContentType: input.mimeType,
-          ChecksumAlgorithm: 'CRC32',
-          Metadata: {
-            [METADATA.mediaId]: encodeMetadataValue(input.mediaId),
-            [METADATA.creationTime]: input.mtime.toISOString(),
-            [METADATA.filename]: encodeMetadataValue(input.originalFilename),
-          },
-          ...(this.options.storageClass ? { StorageClass: this.options.storageClass } : {}),
-          ...(this.options.serverSideEncryption ? { ServerSideEncryption: this.options.serverSideEncryption } : {}),
-          ...(this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId } : {}),
-        },
-      });
-      const abort = () => void upload.abort();
-      input.signal?.addEventListener('abort', abort, { once: true });
-      try {
-        await upload.done();
-      } finally {
-        input.signal?.removeEventListener('abort', abort);
+      const first = await readAtMost(measured.stream, partSize);
+      if (first.ended) {
+        const result = measured.result();
+        if (existing?.sha256 === result.sha256 && existing.size === result.size) return { key, ...result, alreadyStored: true };
+        await this.putSingle(key, input, Buffer.concat(first.chunks), result.sha256);
+        return { key, ...result };
       }
-      return { key, ...measured.result() };
+      const rest = measured.stream;
+      if (existing && existing.size === input.expectedSize && !this.differs.has(key)) {
+        const sha256 = existing.sha256 ?? (await this.taggedSha256(key));
+        if (sha256 !== undefined) {
+          for await (const chunk of rest as AsyncIterable<Buffer>) void chunk; // hashed by the meter
+          const result = measured.result();
+          if (result.sha256 === sha256) return { key, ...result, alreadyStored: true };
+          // The bytes went by unstored: the retried attempt uploads them.
+          this.differs.add(key);
+          throw new Error(`s3://${this.options.bucket}/${this.objectKey(key)} holds other bytes for this item; the next attempt uploads them`);
+        }
+      }
+      await this.putMultipart(key, input, first.chunks, rest, partSize);
+      const result = measured.result();
+      await this.tagSha256(key, result.sha256);
+      return { key, ...result };
     } finally {
       this.claimed.delete(key);
+    }
+  }
+
+  private commonParams(key: string, input: PutInput, sha256?: string) {
+    return {
+      Bucket: this.options.bucket,
+      Key: this.objectKey(key),
+      ContentType: input.mimeType,
+      Metadata: {
+        [METADATA.mediaId]: encodeMetadataValue(input.mediaId),
+        [METADATA.creationTime]: input.mtime.toISOString(),
+        [METADATA.filename]: encodeMetadataValue(input.originalFilename),
+        ...(sha256 !== undefined ? { [METADATA.sha256]: sha256 } : {}),
+      },
+      ...(this.options.storageClass ? { StorageClass: this.options.storageClass } : {}),
+      ...(this.options.serverSideEncryption ? { ServerSideEncryption: this.options.serverSideEncryption } : {}),
+      ...(this.options.kmsKeyId ? { SSEKMSKeyId: this.options.kmsKeyId } : {}),
+    };
+  }
+
+  private async putSingle(key: string, input: PutInput, body: Buffer, sha256: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        ...this.commonParams(key, input, sha256),
+        Body: body,
+        ContentLength: body.length,
+        ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+      }),
+      input.signal ? { abortSignal: input.signal } : {},
+    );
+  }
+
+  private async putMultipart(key: string, input: PutInput, head: readonly Buffer[], rest: Readable, partSize: number): Promise<void> {
+    const body = Readable.from(
+      (async function* () {
+        yield* head;
+        yield* rest as AsyncIterable<Buffer>;
+      })(),
+      { objectMode: false },
+    );
+    const upload = new Upload({
+      client: this.client,
+      partSize,
+      queueSize: this.options.queueSize ?? 4,
+      leavePartsOnError: false,
+      params: { ...this.commonParams(key, input), Body: body, ChecksumAlgorithm: 'CRC32' },
+    });
+    const abort = () => void upload.abort();
+    input.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await upload.done();
+    } finally {
+      input.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Tags a multipart object with its sha256; servers without tagging keep it in the manifest only. */
+  private async tagSha256(key: string, sha256: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectTaggingCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), Tagging: { TagSet: [{ Key: SHA256_TAG, Value: sha256 }] } }),
+      );
+    } catch (error) {
+      if (!isUnsupported(error)) throw error;
+      if (!this.warnedNoTagging) console.warn(`${this.location}: the server does not support object tags; sha256 of large objects is kept in the manifest only`);
+      this.warnedNoTagging = true;
     }
   }
 

@@ -26,6 +26,8 @@ export interface StoredObject {
   readonly key: string;
   readonly size: number;
   readonly sha256: string;
+  /** The key already held these very bytes for this item (a lost manifest record): nothing was written. */
+  readonly alreadyStored?: boolean;
 }
 
 export interface Sink {

@@ -33,8 +33,8 @@ export interface S3TestServer {
   /** AWS_* variables that point an SDK in a child process at this server. */
   env(): Record<string, string>;
   stop(): Promise<void>;
-  /** Stops and starts the server on the same port and data directory. */
-  restart(): Promise<void>;
+  /** Stops the server and starts it again on the same port and data directory after `downMs`. */
+  restart(downMs?: number): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
@@ -129,9 +129,10 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Te
       destroyClients();
       await current.stop();
     },
-    async restart() {
+    async restart(downMs = 0) {
       // Clients stay usable: their pooled connections break and the SDK reconnects, as against a real outage.
       await current.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
       current = await launch();
     },
   };

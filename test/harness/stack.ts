@@ -31,7 +31,8 @@ export interface Stack {
   /** A worker in this process; run it with worker.runUntil(...) or worker.run(). */
   inProcessWorker(concurrency?: number): Promise<{ worker: Worker; close: () => Promise<void> }>;
   /** `gphotos-backup worker` as a separate process (log under dir). */
-  spawnWorker(name?: string): Promise<ManagedProcess>;
+  /** A worker in a child process (`gphotos-backup worker`); `extraEnv` overrides its environment. */
+  spawnWorker(name?: string, extraEnv?: Record<string, string>): Promise<ManagedProcess>;
   close(): Promise<void>;
 }
 
@@ -80,12 +81,12 @@ export async function startStack(emulatorOptions: EmulatorOptions, options: { he
       });
       return { worker, close: () => connection.close() };
     },
-    async spawnWorker(name = 'worker') {
+    async spawnWorker(name = 'worker', extraEnv = {}) {
       const proc = await ManagedProcess.start({
         name,
         command: process.execPath,
         args: [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'worker'],
-        env: env(),
+        env: env(extraEnv),
         logFile: join(dir, `${name}.log`),
       });
       workers.push(proc);
