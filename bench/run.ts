@@ -1,6 +1,8 @@
 // `npm run bench`: gphotos-backup through Temporal side by side with a minimal parallel
-// fetch-to-file script at the same concurrency, on the emulator, for many small photos and for
-// one large video. Prints figures; asserts nothing about time.
+// fetch-and-store script at the same concurrency, on the emulator, for many small photos and for
+// one large video, into a local folder and into a real S3 server (versitygw; the plain script
+// uploads there with the SDK's Upload at its defaults). Prints figures; asserts nothing about time.
+// BENCH_SCENARIOS=small-photos,large-video-s3 runs only those.
 //
 // Each scenario starts its own emulator and worker as separate processes (so the worker's peak
 // RSS is its own, read from /proc/<pid>/status VmHWM), against one headless Temporal dev server.
@@ -10,8 +12,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Upload } from '@aws-sdk/lib-storage';
 import { Client, Connection } from '@temporalio/client';
-import { ManagedProcess, peakRssMb } from '../src/devserver/process.js';
+import type { DestinationSpec } from '../src/destination.js';
+import { ManagedProcess, peakRssMb, rssMb } from '../src/devserver/process.js';
+import { startS3Server, type S3DevServer } from '../src/devserver/s3server.js';
 import { startTemporalDevServer } from '../src/devserver/temporal.js';
 import { readAuthorizedUser, RefreshingAccessTokens } from '../src/google/credentials.js';
 import type { ListMediaItemsResponse } from '../src/google/types.js';
@@ -29,9 +34,42 @@ interface Counters {
   mediaBytes: number;
 }
 
+/** Where both (a) and (b) store the bytes. */
+interface Target {
+  readonly name: 'disk' | 's3';
+  destination(dir: string): DestinationSpec;
+  readonly workerEnv: Record<string, string>;
+  /** (b)'s way of storing one download. */
+  store(dir: string, name: string, body: Readable): Promise<void>;
+}
+
 interface Scenario {
   readonly name: string;
   readonly emulatorArgs: readonly string[];
+  readonly target: Target;
+}
+
+const diskTarget: Target = {
+  name: 'disk',
+  destination: (dir) => ({ kind: 'disk', path: join(dir, 'backup') }),
+  workerEnv: {},
+  async store(dir, name, body) {
+    const out = join(dir, 'plain');
+    mkdirSync(out, { recursive: true });
+    await pipeline(body, createWriteStream(join(out, name)));
+  },
+};
+
+function s3Target(server: S3DevServer): Target {
+  const client = server.client();
+  return {
+    name: 's3',
+    destination: (dir) => ({ kind: 's3', bucket: server.bucket, prefix: `${dir.split('/').at(-1) ?? 'bench'}/backup`, endpoint: server.endpoint }),
+    workerEnv: server.env(),
+    async store(dir, name, body) {
+      await new Upload({ client, params: { Bucket: server.bucket, Key: `${dir.split('/').at(-1) ?? 'bench'}/plain/${name}`, Body: body } }).done();
+    },
+  };
 }
 
 interface Figures {
@@ -76,8 +114,8 @@ async function resetCounters(url: string): Promise<void> {
   await fetch(`${url}/__emulator/counters/reset`, { method: 'POST' });
 }
 
-/** (b): list with the Library API, then fetch every baseUrl to a file, CONCURRENCY at a time. */
-async function plainScript(env: Record<string, string>, configDir: string, outDir: string): Promise<Figures> {
+/** (b): list with the Library API, then fetch every baseUrl and store it, CONCURRENCY at a time. */
+async function plainScript(env: Record<string, string>, configDir: string, store: (name: string, body: Readable) => Promise<void>): Promise<Figures> {
   const started = Date.now();
   const user = await readAuthorizedUser(join(configDir, 'accounts', 'emulator.json'));
   const tokens = new RefreshingAccessTokens(user, { tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL ?? '' });
@@ -94,7 +132,6 @@ async function plainScript(env: Record<string, string>, configDir: string, outDi
     }
     pageToken = page.nextPageToken;
   } while (pageToken);
-  mkdirSync(outDir, { recursive: true });
   let next = 0;
   let bytes = 0;
   const token = await tokens.token();
@@ -105,9 +142,8 @@ async function plainScript(env: Record<string, string>, configDir: string, outDi
         if (!item) continue;
         const response = await fetch(item.url, { headers: { authorization: `Bearer ${token}` } });
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-        const out = createWriteStream(join(outDir, item.name));
-        out.on('finish', () => (bytes += out.bytesWritten));
-        await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), out);
+        await store(item.name, Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>));
+        bytes += Number(response.headers.get('content-length') ?? 0);
       }
     }),
   );
@@ -141,19 +177,20 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
     command: process.execPath,
     // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the worker.
     args: [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'worker', '--concurrency', String(CONCURRENCY + 2)],
-    env: { ...process.env, ...emulator.env, TEMPORAL_ADDRESS: address, GPHOTOS_TASK_QUEUE: taskQueue, GPHOTOS_CONFIG_DIR: configDir },
+    env: { ...process.env, ...emulator.env, ...scenario.target.workerEnv, TEMPORAL_ADDRESS: address, GPHOTOS_TASK_QUEUE: taskQueue, GPHOTOS_CONFIG_DIR: configDir },
     logFile: join(dir, 'worker.log'),
   });
   try {
     // Time the backup, not the worker's start-up (module loading, workflow bundling).
     await waitForLine(join(dir, 'worker.log'), 'worker polling');
-    const dest = join(dir, 'backup');
     const input: BackupInput = {
       account: { account: 'emulator' },
-      destination: { kind: 'disk', path: dest },
+      destination: scenario.target.destination(dir),
       options: { ...DEFAULT_BACKUP_OPTIONS, concurrency: CONCURRENCY, processingWaitSeconds: 0 },
     };
     const workflowId = `bench/${scenario.name}`;
+    const idleRss = rssMb(worker.pid);
+    const idlePeak = peakRssMb(worker.pid);
     // (a) gphotos-backup through Temporal
     await resetCounters(emulator.url);
     let started = Date.now();
@@ -171,14 +208,14 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
     const rerun = await counters(emulator.url);
     // (b) the plain script
     await resetCounters(emulator.url);
-    const b = await plainScript(emulator.env, configDir, join(dir, 'plain'));
+    const b = await plainScript(emulator.env, configDir, (name, body) => scenario.target.store(dir, name, body));
 
     return [
-      `${scenario.name}: ${a.items} items, ${(a.bytes / 1e6).toFixed(1)} MB, concurrency ${CONCURRENCY}`,
+      `${scenario.name}: ${a.items} items, ${(a.bytes / 1e6).toFixed(1)} MB, concurrency ${CONCURRENCY}, into ${scenario.target.name}`,
       `  (a) gphotos-backup via Temporal: ${a.seconds.toFixed(2)} s, ${(a.items / a.seconds).toFixed(1)} items/s, ${mbps(a).toFixed(1)} MB/s`,
-      `  (b) plain parallel fetch script: ${b.seconds.toFixed(2)} s, ${(b.items / b.seconds).toFixed(1)} items/s, ${mbps(b).toFixed(1)} MB/s`,
+      `  (b) ${scenario.target.name === 's3' ? 'plain fetch + SDK Upload script' : 'plain parallel fetch script'}: ${b.seconds.toFixed(2)} s, ${(b.items / b.seconds).toFixed(1)} items/s, ${mbps(b).toFixed(1)} MB/s`,
       `  ratio a/b: items/s ${((a.items / a.seconds) / (b.items / b.seconds)).toFixed(2)}, MB/s ${(mbps(a) / mbps(b)).toFixed(2)}`,
-      `  worker peak RSS: ${rss.toFixed(0)} MB`,
+      `  worker peak RSS: ${rss.toFixed(0)} MB (idle and polling before the run: ${idleRss.toFixed(0)} MB, peak until then ${idlePeak.toFixed(0)} MB)`,
       `  history: ${history.events} events in ${history.runs} run(s), ${((history.events / Math.max(1, a.items)) * 100).toFixed(1)} per 100 items, largest run ${history.maxPerRun} events`,
       `  Google requests per item: ${(apiCalls / Math.max(1, a.items)).toFixed(4)} API calls (${apiCalls}), ${((c.requests.media ?? 0) / Math.max(1, a.items)).toFixed(4)} media (${c.requests.media ?? 0}), ${c.requests['oauth.token'] ?? 0} token refreshes`,
       `  re-run on the unchanged library: ${rerun.requests.media ?? 0} media requests, ${rerunSeconds.toFixed(2)} s`,
@@ -191,23 +228,29 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
 
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'gphotos-bench-'));
-  const server = await startTemporalDevServer({ stateDir: join(root, 'temporal'), headless: true });
+  const wanted = process.env.BENCH_SCENARIOS?.split(',').filter(Boolean);
+  const [server, s3Server] = await Promise.all([
+    startTemporalDevServer({ stateDir: join(root, 'temporal'), headless: true }),
+    startS3Server({ dataDir: join(root, 's3'), bucket: 'bench' }),
+  ]);
   const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
-  const lines: string[] = [];
   try {
+    const small = ['--preset', 'large', '--items', String(SMALL_ITEMS)];
+    const video = ['--preset', 'bigvideo', '--video-size', String(VIDEO_BYTES)];
+    const s3 = s3Target(s3Server);
     const scenarios: Scenario[] = [
-      { name: 'small-photos', emulatorArgs: ['--preset', 'large', '--items', String(SMALL_ITEMS)] },
-      { name: 'large-video', emulatorArgs: ['--preset', 'bigvideo', '--video-size', String(VIDEO_BYTES)] },
-    ];
+      { name: 'small-photos', emulatorArgs: small, target: diskTarget },
+      { name: 'large-video', emulatorArgs: video, target: diskTarget },
+      { name: 'small-photos-s3', emulatorArgs: small, target: s3 },
+      { name: 'large-video-s3', emulatorArgs: video, target: s3 },
+    ].filter((scenario) => !wanted || wanted.includes(scenario.name));
     for (const scenario of scenarios) {
       console.error(`running ${scenario.name}...`);
-      const result = await runScenario(scenario, client, server.address, root);
-      for (const line of result) console.log(line);
-      lines.push(...result);
+      for (const line of await runScenario(scenario, client, server.address, root)) console.log(line);
     }
   } finally {
     await client.connection.close();
-    await server.stop();
+    await Promise.all([server.stop(), s3Server.stop()]);
     rmSync(root, { recursive: true, force: true });
   }
 }

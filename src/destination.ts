@@ -130,6 +130,8 @@ export function openSink(spec: DestinationSpec): Sink {
             client: sharedClient(spec),
             bucket: spec.bucket,
             prefix: spec.prefix,
+            ...(process.env.XPART ? { partSize: Number(process.env.XPART) * 1024 * 1024 } : {}),
+            ...(process.env.XQUEUE ? { queueSize: Number(process.env.XQUEUE) } : {}),
             ...(spec.storageClass ? { storageClass: spec.storageClass } : {}),
             ...(spec.serverSideEncryption ? { serverSideEncryption: spec.serverSideEncryption } : {}),
             ...(spec.kmsKeyId ? { kmsKeyId: spec.kmsKeyId } : {}),

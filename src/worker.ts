@@ -1,6 +1,8 @@
 // The worker: serves the workflows in src/workflows and the activities built over real
 // dependencies (Google endpoints, token store) on one task queue.
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 
 export interface WorkerSettings {
@@ -16,12 +18,40 @@ export function workflowsPath(): string {
   return require.resolve('./workflows/index.js');
 }
 
+/** Where `npm run build` writes the bundled workflow code (dist/workflow-bundle.js). */
+export function workflowBundlePath(): string {
+  return join(__dirname, '..', 'workflow-bundle.js');
+}
+
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The prebuilt bundle when it is newer than every compiled source file; otherwise the worker
+ * bundles the workflows itself at start (a stale bundle would run old workflow code).
+ */
+export function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = workflowBundlePath();
+  try {
+    if (statSync(bundle).mtimeMs >= newestMtimeMs(__dirname)) return { workflowBundle: { codePath: bundle } };
+  } catch {
+    // no bundle built
+  }
+  return { workflowsPath: workflowsPath() };
+}
+
 export function createWorker(settings: WorkerSettings): Promise<Worker> {
   return Worker.create({
     connection: settings.connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    workflowsPath: workflowsPath(),
+    ...workflowSource(),
     activities: createActivities(settings.deps),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities ?? 8,
   });

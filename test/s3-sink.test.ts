@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { CreateMultipartUploadCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { contentSpec, contentStream, contentSha256 } from '../src/emulator/content.js';
+import { BufferPool, uploadMultipart } from '../src/sinks/multipart.js';
 import { METADATA, S3Sink, SHA256_TAG } from '../src/sinks/s3.js';
 import type { KeyOwnership, PutInput } from '../src/sinks/sink.js';
 import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
@@ -124,6 +125,35 @@ describe('S3 sink on a real S3 server', () => {
     assert.equal(second.key, '2020/01/IMG~bbbbbb.jpg');
     const again = await sink.put(input({ body: contentStream(a), candidates: ['2020/01/IMG.jpg'], mediaId: 'item-a' }));
     assert.equal(again.key, '2020/01/IMG.jpg');
+  });
+
+  it('a multipart upload reuses its part buffers: queue size + 1 of them for any length', async () => {
+    class CountingPool extends BufferPool {
+      allocated = 0;
+      override take(): Buffer {
+        const buffer = super.take();
+        if (!this.seen.has(buffer)) this.allocated += 1;
+        this.seen.add(buffer);
+        return buffer;
+      }
+      private readonly seen = new Set<Buffer>();
+    }
+    const pool = new CountingPool(5 * MiB, 3);
+    const spec = contentSpec('s3-pooled', 41 * MiB + 5, 'video/mp4');
+    await uploadMultipart(contentStream(spec) as AsyncIterable<Buffer>, { client, params: { Bucket: server.bucket, Key: 'backups/me/pooled.mp4' }, pool, queueSize: 2 });
+    assert.ok(pool.allocated <= 3, `${pool.allocated} part buffers for 9 parts`);
+    const hash = createHash('sha256');
+    for await (const chunk of sink.read('pooled.mp4') as AsyncIterable<Buffer>) hash.update(chunk);
+    assert.equal(hash.digest('hex'), await contentSha256(spec));
+  });
+
+  it('a cancelled put aborts its multipart upload and leaves no object', async () => {
+    const controller = new AbortController();
+    const spec = contentSpec('s3-cancelled', 30 * MiB, 'video/mp4');
+    const put = sink.put(input({ body: contentStream(spec), candidates: ['2021/09/cancelled.mp4'], expectedSize: spec.size, signal: controller.signal, onProgress: (bytes) => bytes > 12 * MiB && controller.abort() }));
+    await assert.rejects(put);
+    assert.equal(await sink.stat('2021/09/cancelled.mp4'), undefined);
+    assert.equal(await incompleteUploads(client, server.bucket), 0);
   });
 
   it('sweep aborts multipart uploads left by a killed worker', async () => {

@@ -1,5 +1,6 @@
-// An S3 (or S3-compatible) bucket as a Sink. Bytes stream from the download straight into a
-// multipart upload (explicit part size, bounded parallelism, the SDK's CRC32 checksums), which
+// An S3 (or S3-compatible) bucket as a Sink. A body of up to one part goes in one PutObject
+// (SHA-256 checked by the server); a longer one streams from the download straight into a
+// multipart upload (multipart.ts: fixed part buffers, bounded parallelism, CRC32 per part), which
 // becomes visible only when complete: a failed, truncated or cancelled upload is aborted and
 // leaves no object and no parts behind. Object metadata names the media item, so a key already
 // holding another item's object is never overwritten.
@@ -16,9 +17,9 @@ import {
   type ServerSideEncryption,
   type StorageClass,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
+import { BufferPool, MAX_PARTS, MIN_PART_SIZE, uploadMultipart } from './multipart.js';
 import { readAtMost } from './read-at-most.js';
 import type { PutInput, Sink, StoredObject } from './sink.js';
 
@@ -30,7 +31,7 @@ export interface S3SinkOptions {
   readonly storageClass?: StorageClass;
   readonly serverSideEncryption?: ServerSideEncryption;
   readonly kmsKeyId?: string;
-  /** Multipart part size in bytes (default 8 MiB; S3's minimum is 5 MiB). */
+  /** Multipart part size in bytes (default 8 MiB; S3's minimum is 5 MiB); also the most sent in one request. */
   readonly partSize?: number;
   /** Parts uploaded in parallel per object (default 4). */
   readonly queueSize?: number;
@@ -48,7 +49,9 @@ export const METADATA = {
 /** Object tag with the hex sha256 of a multipart object, set once its upload has completed. */
 export const SHA256_TAG = 'gphotos-sha256';
 
-const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const MiB = 1024 * 1024;
+const DEFAULT_PART_SIZE = 8 * MiB;
+const DEFAULT_QUEUE_SIZE = 4;
 
 /** What a HEAD request tells about an object already at a key. */
 interface ExistingObject {
@@ -80,9 +83,17 @@ export class S3Sink implements Sink {
   /** Keys found holding other bytes for their item in this process: the next attempt uploads at once. */
   private readonly differs = new Set<string>();
   private warnedNoTagging = false;
+  /** Part buffers shared by this sink's uploads: memory stays flat however many videos pass. */
+  private readonly pool: BufferPool;
+  private readonly queueSize: number;
 
   constructor(private readonly options: S3SinkOptions) {
     this.client = options.client;
+    this.queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    if (partSize < MIN_PART_SIZE) throw new Error(`S3 part size must be at least ${MIN_PART_SIZE} bytes`);
+    // Spare buffers for one upload at full speed; concurrent uploads allocate more and drop them after.
+    this.pool = new BufferPool(partSize, this.queueSize + 1);
   }
 
   get location(): string {
@@ -146,11 +157,10 @@ export class S3Sink implements Sink {
     const { key, existing } = await this.chooseKey(input);
     this.claimed.add(key);
     try {
-      const partSize = this.options.partSize ?? DEFAULT_PART_SIZE;
       const measured = meter(input);
       input.body.on('error', (error) => measured.stream.destroy(error));
       input.body.pipe(measured.stream);
-      const first = await readAtMost(measured.stream, partSize);
+      const first = await readAtMost(measured.stream, this.pool.size);
       if (first.ended) {
         const result = measured.result();
         if (existing?.sha256 === result.sha256 && existing.size === result.size) return { key, ...result, alreadyStored: true };
@@ -169,10 +179,13 @@ export class S3Sink implements Sink {
           throw new Error(`s3://${this.options.bucket}/${this.objectKey(key)} holds other bytes for this item; the next attempt uploads them`);
         }
       }
-      await this.putMultipart(key, input, first.chunks, rest, partSize);
+      await this.putMultipart(key, input, first.chunks, rest);
       const result = measured.result();
       await this.tagSha256(key, result.sha256);
       return { key, ...result };
+    } catch (error) {
+      input.body.destroy();
+      throw error;
     } finally {
       this.claimed.delete(key);
     }
@@ -207,28 +220,21 @@ export class S3Sink implements Sink {
     );
   }
 
-  private async putMultipart(key: string, input: PutInput, head: readonly Buffer[], rest: Readable, partSize: number): Promise<void> {
-    const body = Readable.from(
-      (async function* () {
-        yield* head;
-        yield* rest as AsyncIterable<Buffer>;
-      })(),
-      { objectMode: false },
-    );
-    const upload = new Upload({
+  private async putMultipart(key: string, input: PutInput, head: readonly Buffer[], rest: Readable): Promise<void> {
+    // A part size that fits the announced length into S3's 10,000 parts (rounded up to a MiB).
+    const needed = Math.ceil((input.expectedSize ?? 0) / MAX_PARTS / MiB) * MiB;
+    const pool = needed > this.pool.size ? new BufferPool(needed, 0) : this.pool;
+    const body = (async function* () {
+      yield* head;
+      yield* rest as AsyncIterable<Buffer>;
+    })();
+    await uploadMultipart(body, {
       client: this.client,
-      partSize,
-      queueSize: this.options.queueSize ?? 4,
-      leavePartsOnError: false,
-      params: { ...this.commonParams(key, input), Body: body, ChecksumAlgorithm: 'CRC32' },
+      params: this.commonParams(key, input),
+      pool,
+      queueSize: this.queueSize,
+      ...(input.signal ? { signal: input.signal } : {}),
     });
-    const abort = () => void upload.abort();
-    input.signal?.addEventListener('abort', abort, { once: true });
-    try {
-      await upload.done();
-    } finally {
-      input.signal?.removeEventListener('abort', abort);
-    }
   }
 
   /** Tags a multipart object with its sha256; servers without tagging keep it in the manifest only. */
