@@ -38,9 +38,11 @@ describe('pause, resume and cancel from the CLI', () => {
 
     await until(async () => (await progressOf(stack, workflowId)).stored >= 20);
     assert.equal((await runCli(['pause', workflowId], stack.env())).code, 0);
-    await until(async () => (await progressOf(stack, workflowId)).status === 'paused');
     // Batches in flight finish; then nothing new starts.
-    await new Promise((r) => setTimeout(r, 9000));
+    await until(async () => {
+      const p = await progressOf(stack, workflowId);
+      return p.status === 'paused' && p.batchesInFlight === 0;
+    });
     const paused = await progressOf(stack, workflowId);
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await progressOf(stack, workflowId)).stored, paused.stored, 'no progress while paused');

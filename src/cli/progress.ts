@@ -42,7 +42,9 @@ export function progressLine(p: BackupProgress, rate: Rate, barWidth = 24): stri
         ? p.listingDone
           ? ''
           : ' · listing'
-        : ` · ${p.status}`;
+        : p.status === 'paused' && p.batchesInFlight > 0
+          ? ` · pausing: ${p.batchesInFlight} batch${p.batchesInFlight === 1 ? '' : 'es'} finishing`
+          : ` · ${p.status}`;
   return (
     `${bar}${done}/${total}${p.listingDone ? '' : '+'} items · ${formatBytes(p.storedBytes)} · ` +
     `${formatBytes(rate.bytesPerSecond)}/s${eta}` +

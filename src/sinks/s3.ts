@@ -160,7 +160,9 @@ export class S3Sink implements Sink {
       const measured = meter(input);
       input.body.on('error', (error) => measured.stream.destroy(error));
       input.body.pipe(measured.stream);
-      const first = await readAtMost(measured.stream, this.pool.size);
+      // A body announced as longer than a part goes straight into the multipart upload; otherwise
+      // up to one part is read first to find out.
+      const first = (input.expectedSize ?? 0) > this.pool.size ? { chunks: [], bytes: 0, ended: false } : await readAtMost(measured.stream, this.pool.size);
       if (first.ended) {
         const result = measured.result();
         if (existing?.sha256 === result.sha256 && existing.size === result.size) return { key, ...result, alreadyStored: true };

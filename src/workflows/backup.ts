@@ -90,6 +90,7 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
     status: sleepingUntil !== undefined ? 'sleeping-for-quota' : paused ? 'paused' : phase,
     listingDone,
     deferred: deferred.length,
+    batchesInFlight: inFlight.size,
     startedAt: carry.startedAt,
     ...(sleepingUntil !== undefined ? { sleepingUntil: new Date(sleepingUntil).toISOString() } : {}),
     recentFailures,

@@ -92,6 +92,8 @@ export interface BackupProgress extends BackupCounters {
   readonly listingDone: boolean;
   /** Videos still PROCESSING at Google (retried later in the run). */
   readonly deferred: number;
+  /** Download batches running now (after a pause, those still finishing). */
+  readonly batchesInFlight: number;
   readonly startedAt: string;
   readonly sleepingUntil?: string;
   readonly recentFailures: readonly ItemFailure[];
