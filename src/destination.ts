@@ -100,6 +100,9 @@ export function s3ClientFor(spec: S3Destination): S3Client {
     ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
     ...(endpoint ? { forcePathStyle: true } : {}),
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    // A server that stops answering fails the request (and the SDK retries it) instead of
+    // holding an upload forever: 10 s to connect, 60 s without a byte either way.
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: 60_000 },
   });
 }
 
@@ -130,8 +133,6 @@ export function openSink(spec: DestinationSpec): Sink {
             client: sharedClient(spec),
             bucket: spec.bucket,
             prefix: spec.prefix,
-            ...(process.env.XPART ? { partSize: Number(process.env.XPART) * 1024 * 1024 } : {}),
-            ...(process.env.XQUEUE ? { queueSize: Number(process.env.XQUEUE) } : {}),
             ...(spec.storageClass ? { storageClass: spec.storageClass } : {}),
             ...(spec.serverSideEncryption ? { serverSideEncryption: spec.serverSideEncryption } : {}),
             ...(spec.kmsKeyId ? { kmsKeyId: spec.kmsKeyId } : {}),

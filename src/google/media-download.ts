@@ -1,7 +1,7 @@
 // Downloads of media bytes from a baseUrl: `=d` for photos, `=dv` for videos (never `=w-h`,
 // which gives resized bytes without EXIF). The bearer token is sent (Picker URLs need it; for
 // Library URLs it is harmless). Errors are classified here.
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { AccessTokenSource } from './credentials.js';
 import { classifyApiResponse, classifyNetworkError, GooglePhotosError } from './errors.js';
 import type { MediaKind } from '../sources/descriptor.js';
@@ -16,30 +16,67 @@ export interface MediaResponse {
   readonly size?: number;
 }
 
-export async function openMedia(
-  baseUrl: string,
-  kind: MediaKind,
-  options: { readonly tokens: AccessTokenSource; readonly signal?: AbortSignal; readonly firstByteTimeoutMs?: number },
-): Promise<MediaResponse> {
+export interface OpenMediaOptions {
+  readonly tokens: AccessTokenSource;
+  readonly signal?: AbortSignal;
+  /** How long to wait for the response headers (default 120 s). */
+  readonly firstByteTimeoutMs?: number;
+  /** How long the body may go without a byte before the download is dropped (default 60 s). */
+  readonly idleTimeoutMs?: number;
+}
+
+/**
+ * Opens the download. A large video may take hours on a slow line, so there is no overall
+ * deadline: the server must answer within `firstByteTimeoutMs`, and then never fall silent for
+ * longer than `idleTimeoutMs`; a stalled download fails as a (retryable) network error.
+ */
+export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenMediaOptions): Promise<MediaResponse> {
   const token = await options.tokens.token();
-  const timeout = AbortSignal.timeout(options.firstByteTimeoutMs ?? 120_000);
+  const watchdog = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number, what: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => watchdog.abort(new GooglePhotosError('network', `media download: ${what} for ${ms / 1000} s`)), ms);
+    timer.unref();
+  };
+  arm(options.firstByteTimeoutMs ?? 120_000, 'no answer');
+  const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
   let response: Response;
   try {
-    response = await fetch(downloadUrl(baseUrl, kind), {
-      headers: { authorization: `Bearer ${token}` },
-      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
-    });
+    response = await fetch(downloadUrl(baseUrl, kind), { headers: { authorization: `Bearer ${token}` }, signal });
   } catch (error) {
-    throw classifyNetworkError('media download', error);
+    clearTimeout(timer);
+    throw classifyNetworkError('media download', watchdog.signal.aborted ? watchdog.signal.reason : error);
   }
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => '');
+    clearTimeout(timer);
     if (response.status === 403) throw new GooglePhotosError('url-expired', 'media download: the baseUrl expired or was refused (403)', { status: 403 });
     if (response.status === 404) throw new GooglePhotosError('not-found', 'media download: the media bytes are not available (404)', { status: 404 });
     throw classifyApiResponse('media download', response.status, text, response.headers.get('retry-after'));
   }
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  arm(idleMs, 'no bytes');
   const length = response.headers.get('content-length');
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const source = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      arm(idleMs, 'no bytes');
+      callback(null, chunk);
+    },
+    flush(callback) {
+      clearTimeout(timer);
+      callback();
+    },
+  });
+  body.on('close', () => {
+    clearTimeout(timer);
+    // The reader gave up (a failed or cancelled put): let go of the connection too.
+    if (!source.readableEnded) source.destroy();
+  });
+  // A stall aborts the fetch; the body then fails with the watchdog's reason, not a bare AbortError.
+  source.on('error', (error) => body.destroy(watchdog.signal.aborted ? (watchdog.signal.reason as Error) : error));
+  source.pipe(body);
   // A connection reset before the sink starts reading must not crash the worker: the error stays
   // on the destroyed stream, and the sink's pipeline rejects with it.
   body.on('error', () => undefined);

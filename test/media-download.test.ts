@@ -1,0 +1,73 @@
+// Media downloads without an overall deadline: a slow but steady body is fine however long it
+// takes, a server that never answers or falls silent mid-body fails as a retryable network error.
+import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { AccessTokenSource } from '../src/google/credentials.js';
+import { GooglePhotosError } from '../src/google/errors.js';
+import { openMedia } from '../src/google/media-download.js';
+
+const tokens: AccessTokenSource = { token: () => Promise.resolve('test-token'), invalidate: () => undefined };
+
+async function drain(body: NodeJS.ReadableStream): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) bytes += chunk.length;
+  return bytes;
+}
+
+describe('media download timeouts', () => {
+  let server: Server;
+  let base: string;
+  const open: ServerResponse[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      open.push(res);
+      const path = req.url ?? '';
+      if (path.startsWith('/silent')) return; // never answers
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '20000' });
+      if (path.startsWith('/stall')) {
+        res.write(Buffer.alloc(5000, 1)); // then nothing more
+        return;
+      }
+      // /trickle: 20 chunks of 1000 bytes, 60 ms apart: 1.2 s in all
+      let sent = 0;
+      const tick = setInterval(() => {
+        res.write(Buffer.alloc(1000, 2));
+        if (++sent === 20) {
+          clearInterval(tick);
+          res.end();
+        }
+      }, 60);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    for (const res of open) res.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a slow but steady body takes as long as it needs, well past the first-byte timeout', async () => {
+    const media = await openMedia(`${base}/trickle`, 'video', { tokens, firstByteTimeoutMs: 300, idleTimeoutMs: 500 });
+    assert.equal(media.size, 20000);
+    assert.equal(await drain(media.body), 20000);
+  });
+
+  it('a server that does not answer fails as a retryable network error', async () => {
+    const failure = await openMedia(`${base}/silent`, 'photo', { tokens, firstByteTimeoutMs: 300 }).catch((error: unknown) => error);
+    assert.ok(failure instanceof GooglePhotosError);
+    assert.equal(failure.kind, 'network');
+    assert.equal(failure.retryable, true);
+    assert.match(failure.message, /no answer/);
+  });
+
+  it('a body that falls silent fails as a retryable network error', async () => {
+    const media = await openMedia(`${base}/stall`, 'video', { tokens, idleTimeoutMs: 300 });
+    const failure = await drain(media.body).catch((error: unknown) => error);
+    assert.ok(failure instanceof GooglePhotosError, String(failure));
+    assert.equal(failure.kind, 'network');
+    assert.match(failure.message, /no bytes/);
+  });
+});
