@@ -93,13 +93,30 @@ export function destinationHash(spec: DestinationSpec): string {
   return createHash('sha256').update(`${spec.kind}:${where}`).digest('hex').slice(0, 12);
 }
 
+/**
+ * The region from the SDK's own chain (AWS_REGION, the profile in ~/.aws/config, ...), or
+ * us-east-1 when none is set: S3-compatible servers mostly ignore it.
+ */
+function regionOrDefault(): () => Promise<string> {
+  const sdkRegion = new S3Client({}).config.region;
+  return async () => {
+    try {
+      return await sdkRegion();
+    } catch {
+      return 'us-east-1';
+    }
+  };
+}
+
 /** An S3 client from the AWS SDK's default chain (credentials, region); path-style for custom endpoints. */
 export function s3ClientFor(spec: S3Destination): S3Client {
   const endpoint = spec.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   return new S3Client({
     ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
     ...(endpoint ? { forcePathStyle: true } : {}),
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    region: regionOrDefault(),
+    // A bucket in another region than the configured one is found through S3's redirect.
+    followRegionRedirects: true,
     // A server that stops answering fails the request (and the SDK retries it) instead of
     // holding an upload forever: 10 s to connect, 60 s without a byte either way.
     requestHandler: { connectionTimeout: 10_000, socketTimeout: 60_000 },

@@ -176,11 +176,20 @@ export class DiskSink implements Sink {
     throw new Error(`no free name for ${input.originalFilename} among ${input.candidates.join(', ')}`);
   }
 
-  /** fsyncs the directories that gained files, once for many files rather than once each. */
+  /**
+   * fsyncs the directories that gained files, once for many files rather than once each, and all
+   * at once (the filesystem commits concurrent fsyncs together).
+   */
   async flush(): Promise<void> {
     const dirs = [...this.unsynced];
     this.unsynced.clear();
-    for (const dir of dirs) await fsyncPath(dir);
+    const results = await Promise.allSettled(dirs.map((dir) => fsyncPath(dir)));
+    const failed = results.findIndex((result) => result.status === 'rejected');
+    if (failed >= 0) {
+      // Not durable yet: try these again at the next flush, and fail this one.
+      for (const dir of dirs) this.unsynced.add(dir);
+      throw (results[failed] as PromiseRejectedResult).reason;
+    }
   }
 
   /** Removes stale temp files (of dead writers) anywhere under the destination. */
