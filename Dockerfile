@@ -8,7 +8,7 @@ COPY src ./src
 COPY scripts ./scripts
 COPY test ./test
 COPY bench ./bench
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 WORKDIR /app
@@ -17,6 +17,7 @@ ENV NODE_ENV=production \
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
 USER node
 ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
 CMD ["--help"]
