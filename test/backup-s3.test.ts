@@ -12,6 +12,7 @@ import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupSummary } from '../src/workflows/messages.js';
 import { runCli } from './harness/cli.js';
 import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
+import { startS3FaultProxy } from './harness/s3-faults.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 
 /** Every object's key with its ETag and LastModified (any rewrite changes LastModified). */
@@ -158,6 +159,43 @@ describe('backup to S3', () => {
       assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
     }
     assert.equal(await incompleteUploads(client, 'photos'), 0);
+  });
+
+  it('retries S3 throttling (503 SlowDown) and 500s and completes byte-exact', async () => {
+    const proxy = await startS3FaultProxy(s3.endpoint);
+    const target: S3Destination = { ...dest, prefix: 'me/throttled', endpoint: proxy.endpoint };
+    const ready = stack.emulator.library.items.filter((item) => item.appCreated && (!item.video || item.video.status === 'READY' || item.video.readyAfterMs !== undefined));
+    proxy.setRules([
+      { method: 'PUT', status: 503, every: 5 },
+      { method: 'PUT', status: 500, every: 11 },
+      { method: 'HEAD', status: 503, every: 6 },
+    ]);
+    const { worker, close } = await stack.inProcessWorker();
+    try {
+      const summary = await worker.runUntil(
+        stack.client.workflow.execute(backup, {
+          taskQueue: stack.taskQueue,
+          workflowId: 'backup/s3/throttled',
+          args: [{ account: { account: ACCOUNT }, destination: target, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0 } }],
+        }),
+      );
+      // An attempt that failed after storing some objects leaves them for the next attempt to
+      // find in place (same sha256): those count as skipped, not stored twice.
+      assert.equal(summary.stored + summary.skipped, ready.length, JSON.stringify(summary));
+    } finally {
+      await close();
+      await proxy.close();
+    }
+    assert.ok((proxy.injected[503] ?? 0) > 10 && (proxy.injected[500] ?? 0) > 5, `faults injected: ${JSON.stringify(proxy.injected)}`);
+    const direct: S3Destination = { ...dest, prefix: 'me/throttled' };
+    const manifest = await manifestFor(direct);
+    for (const item of ready) {
+      const entry = manifest.get(item.id);
+      assert.ok(entry, `${JSON.stringify(item.filename)} recorded`);
+      const hash = createHash('sha256');
+      for await (const chunk of openSink(direct).read(entry.key) as AsyncIterable<Buffer>) hash.update(chunk);
+      assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
+    }
   });
 
   it('verify re-reads the objects; a missing bucket, wrong credentials and a bad URL fail clearly', async () => {

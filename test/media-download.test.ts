@@ -26,20 +26,21 @@ describe('media download timeouts', () => {
       open.push(res);
       const path = req.url ?? '';
       if (path.startsWith('/silent')) return; // never answers
-      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '20000' });
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '30000' });
+      res.flushHeaders();
       if (path.startsWith('/stall')) {
         res.write(Buffer.alloc(5000, 1)); // then nothing more
         return;
       }
-      // /trickle: 20 chunks of 1000 bytes, 60 ms apart: 1.2 s in all
+      // /trickle: 30 chunks of 1000 bytes, 100 ms apart: 3 s in all
       let sent = 0;
       const tick = setInterval(() => {
         res.write(Buffer.alloc(1000, 2));
-        if (++sent === 20) {
+        if (++sent === 30) {
           clearInterval(tick);
           res.end();
         }
-      }, 60);
+      }, 100);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -50,9 +51,9 @@ describe('media download timeouts', () => {
   });
 
   it('a slow but steady body takes as long as it needs, well past the first-byte timeout', async () => {
-    const media = await openMedia(`${base}/trickle`, 'video', { tokens, firstByteTimeoutMs: 300, idleTimeoutMs: 500 });
-    assert.equal(media.size, 20000);
-    assert.equal(await drain(media.body), 20000);
+    const media = await openMedia(`${base}/trickle`, 'video', { tokens, firstByteTimeoutMs: 1000, idleTimeoutMs: 1000 });
+    assert.equal(media.size, 30000);
+    assert.equal(await drain(media.body), 30000);
   });
 
   it('a server that does not answer fails as a retryable network error', async () => {
