@@ -24,7 +24,9 @@ async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise
 describe('pause, resume and cancel from the CLI', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ preset: 'large', items: 500 });
+    // Progress counts a batch (a page, 100 items) when it completes: enough batches remain after
+    // the resume for the cancel to land mid-run even on a slow machine.
+    stack = await startStack({ preset: 'large', items: 1000 });
     stack.emulator.addFault({ target: 'media', kind: 'slow', probability: 1, delayMs: 40 });
     await stack.spawnWorker();
   });

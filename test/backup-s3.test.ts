@@ -11,7 +11,7 @@ import { METADATA } from '../src/sinks/s3.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupSummary } from '../src/workflows/messages.js';
 import { runCli } from './harness/cli.js';
-import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
+import { createS3User, incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
 import { startS3FaultProxy } from './harness/s3-faults.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 
@@ -198,7 +198,7 @@ describe('backup to S3', () => {
     }
   });
 
-  it('verify re-reads the objects; a missing bucket, wrong credentials and a bad URL fail clearly', async () => {
+  it('verify re-reads the objects; a missing bucket, wrong credentials, denied access and a bad URL fail clearly', async () => {
     const env = stack.env(s3.env());
     const verified = await runCli(['verify', '--dest', 's3://photos/me/library', '--s3-endpoint', s3.endpoint], env);
     assert.equal(verified.code, 0, verified.stderr + verified.stdout);
@@ -212,6 +212,13 @@ describe('backup to S3', () => {
     const denied = await runCli(['backup', '--dest', 's3://photos/x', '--s3-endpoint', s3.endpoint, '--account', ACCOUNT, '--wait'], { ...env, GPHOTOS_TASK_QUEUE: 'bad-credentials' });
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /s3:\/\/photos\/x.*SignatureDoesNotMatch.*credentials/s);
+
+    // A user of the server without rights on the bucket.
+    await createS3User(s3, 'outsider', 'outsider-secret-0123456789');
+    await stack.spawnWorker('outsider', { AWS_ACCESS_KEY_ID: 'outsider', AWS_SECRET_ACCESS_KEY: 'outsider-secret-0123456789', GPHOTOS_TASK_QUEUE: 'outsider' });
+    const outsider = await runCli(['backup', '--dest', 's3://photos/y', '--s3-endpoint', s3.endpoint, '--account', ACCOUNT, '--wait'], { ...env, GPHOTOS_TASK_QUEUE: 'outsider' });
+    assert.equal(outsider.code, 1);
+    assert.match(outsider.stderr, /s3:\/\/photos\/y.*AccessDenied.*credentials/s);
 
     const badUrl = await runCli(['backup', '--dest', 's3://Bad_Bucket/x', '--account', ACCOUNT], env);
     assert.equal(badUrl.code, 2);

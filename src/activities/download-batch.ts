@@ -42,10 +42,15 @@ export interface DownloadBatchResult {
   readonly deferred: readonly MediaDescriptor[];
 }
 
-/** Heartbeat details: the result so far plus the ids finished, for the next attempt. */
-interface Progress extends DownloadBatchResult {
+/**
+ * Heartbeat details: the result so far plus the ids finished, for the next attempt, and the bytes
+ * of the item being stored now (for live progress: `status` and `--follow` add them up).
+ */
+export interface DownloadBatchHeartbeat extends DownloadBatchResult {
   readonly done: readonly string[];
+  readonly currentBytes?: number;
 }
+type Progress = DownloadBatchHeartbeat;
 
 export interface DownloadDeps {
   readonly library: (account: AccountRef) => Promise<{ client: LibraryClient; tokens: AccessTokenSource }>;
@@ -98,7 +103,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
     };
     const update = (change: Partial<Progress>, id?: string) => {
       if (id !== undefined) done.add(id);
-      progress = { ...progress, ...change };
+      progress = { ...progress, currentBytes: 0, ...change };
       beat();
     };
 
@@ -162,7 +167,10 @@ export function createDownloadActivity(deps: DownloadDeps) {
             originalFilename: item.filename,
             ownerOf: (key) => manifest.ownerOf(key, item.id),
             signal: ctx.cancellationSignal,
-            onProgress: () => beat(),
+            onProgress: (bytes) => {
+              progress = { ...progress, currentBytes: bytes };
+              beat();
+            },
           });
           const sidecarKey = `${stored.key}.json`;
           if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item));
@@ -229,7 +237,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
     }
     await manifest.flush();
     beat(true);
-    const { done: _done, ...result } = progress;
+    const { done: _done, currentBytes: _current, ...result } = progress;
     return result;
   };
 }

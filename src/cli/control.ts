@@ -1,7 +1,8 @@
 // `status`, `pause`, `resume`, `cancel`: act on a backup named by its workflow id or by --dest
 // (and --account).
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { pauseSignal, progressQuery, resumeSignal, type BackupSummary } from '../workflows/messages.js';
+import { pauseSignal, resumeSignal, type BackupSummary } from '../workflows/messages.js';
+import { liveProgress } from './live-progress.js';
 import { flag, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
@@ -65,7 +66,7 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
       return EXIT.ok;
     }
     if (running) {
-      const p = await handle.query(progressQuery);
+      const p = await liveProgress(handle);
       if (json) console.log(JSON.stringify({ workflowId, state: 'RUNNING', progress: p }));
       else {
         console.log(`${workflowId}: ${p.status}${p.sleepingUntil ? ` until ${p.sleepingUntil}` : ''}`);

@@ -2,7 +2,7 @@
 // line (items, bytes, rate, ETA, failures), redrawn in place on a terminal.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { BackupProgress } from '../workflows/messages.js';
-import { progressQuery } from '../workflows/messages.js';
+import { liveProgress } from './live-progress.js';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -68,7 +68,7 @@ export async function followProgress(handle: WorkflowHandle, out: NodeJS.WriteSt
   });
   while (!closed) {
     try {
-      const p = await handle.query(progressQuery);
+      const p = await liveProgress(handle);
       const now = Date.now();
       const done = p.stored + p.skipped + p.failed;
       if (last && now > last.at) {
