@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { manifestFor, openSink, type S3Destination } from '../src/destination.js';
 import { backup } from '../src/workflows/backup.js';
-import { DEFAULT_BACKUP_OPTIONS } from '../src/workflows/messages.js';
+import { DEFAULT_BACKUP_OPTIONS, progressQuery } from '../src/workflows/messages.js';
+import { liveProgress } from '../src/cli/live-progress.js';
 import { incompleteUploads, startS3Server, type S3TestServer } from './harness/s3.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 import { peakRssMb } from '../src/devserver/process.js';
@@ -44,7 +45,14 @@ describe('a >1 GiB video to S3, with the worker killed mid-upload', () => {
       assert.ok(Date.now() < deadline, 'an upload started');
       await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    // The workflow counts the batch when it completes; status shows the bytes moving before that.
+    let live = await liveProgress(handle);
+    while (live.storedBytes < 64 * 1024 ** 2) {
+      assert.ok(Date.now() < deadline, `live progress shows the upload (${live.storedBytes} bytes)`);
+      await new Promise((r) => setTimeout(r, 200));
+      live = await liveProgress(handle);
+    }
+    assert.equal((await handle.query(progressQuery)).storedBytes, 0, 'the batch is still running');
     const peakBeforeKill = peakRssMb(worker.pid);
     worker.signal('SIGKILL');
     await worker.stop();
