@@ -150,6 +150,12 @@ async function plainScript(env: Record<string, string>, configDir: string, store
   return { items: items.length, bytes, seconds: (Date.now() - started) / 1000 };
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function historyEvents(client: Client, workflowId: string): Promise<{ events: number; runs: number; maxPerRun: number }> {
   let events = 0;
   let runs = 0;
@@ -166,7 +172,7 @@ function mbps(f: Figures): number {
   return f.bytes / 1e6 / f.seconds;
 }
 
-async function runScenario(scenario: Scenario, client: Client, address: string, root: string): Promise<string[]> {
+async function runScenario(scenario: Scenario, client: Client, address: string, root: string, serverPid: number): Promise<string[]> {
   const dir = join(root, scenario.name);
   mkdirSync(dir, { recursive: true });
   const emulator = await startEmulator(dir, scenario.emulatorArgs);
@@ -193,8 +199,10 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
     const idlePeak = peakRssMb(worker.pid);
     // (a) gphotos-backup through Temporal
     await resetCounters(emulator.url);
+    const cpuBefore = [worker.pid, emulator.proc.pid, serverPid].map(cpuSeconds);
     let started = Date.now();
     const summary = await client.workflow.execute(backup, { taskQueue, workflowId, args: [input] });
+    const [workerCpu, emulatorCpu, serverCpu] = [worker.pid, emulator.proc.pid, serverPid].map((pid, i) => cpuSeconds(pid) - (cpuBefore[i] ?? 0));
     const a: Figures = { items: summary.stored, bytes: summary.storedBytes, seconds: (Date.now() - started) / 1000 };
     const c = await counters(emulator.url);
     const apiCalls = ['library.list', 'library.search', 'library.batchGet', 'library.get'].reduce((n, op) => n + (c.requests[op] ?? 0), 0);
@@ -208,13 +216,16 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
     const rerun = await counters(emulator.url);
     // (b) the plain script
     await resetCounters(emulator.url);
+    const plainCpu = process.cpuUsage();
     const b = await plainScript(emulator.env, configDir, (name, body) => scenario.target.store(dir, name, body));
+    const { user, system } = process.cpuUsage(plainCpu);
 
     return [
       `${scenario.name}: ${a.items} items, ${(a.bytes / 1e6).toFixed(1)} MB, concurrency ${CONCURRENCY}, into ${scenario.target.name}`,
       `  (a) gphotos-backup via Temporal: ${a.seconds.toFixed(2)} s, ${(a.items / a.seconds).toFixed(1)} items/s, ${mbps(a).toFixed(1)} MB/s`,
       `  (b) ${scenario.target.name === 's3' ? 'plain fetch + SDK Upload script' : 'plain parallel fetch script'}: ${b.seconds.toFixed(2)} s, ${(b.items / b.seconds).toFixed(1)} items/s, ${mbps(b).toFixed(1)} MB/s`,
       `  ratio a/b: items/s ${((a.items / a.seconds) / (b.items / b.seconds)).toFixed(2)}, MB/s ${(mbps(a) / mbps(b)).toFixed(2)}`,
+      `  CPU during (a): worker ${workerCpu?.toFixed(2)} s, emulator ${emulatorCpu?.toFixed(2)} s, Temporal server ${serverCpu?.toFixed(2)} s; (b) script ${((user + system) / 1e6).toFixed(2)} s`,
       `  worker peak RSS: ${rss.toFixed(0)} MB (idle and polling before the run: ${idleRss.toFixed(0)} MB, peak until then ${idlePeak.toFixed(0)} MB)`,
       `  history: ${history.events} events in ${history.runs} run(s), ${((history.events / Math.max(1, a.items)) * 100).toFixed(1)} per 100 items, largest run ${history.maxPerRun} events`,
       `  Google requests per item: ${(apiCalls / Math.max(1, a.items)).toFixed(4)} API calls (${apiCalls}), ${((c.requests.media ?? 0) / Math.max(1, a.items)).toFixed(4)} media (${c.requests.media ?? 0}), ${c.requests['oauth.token'] ?? 0} token refreshes`,
@@ -246,7 +257,7 @@ async function main(): Promise<void> {
     ].filter((scenario) => !wanted || wanted.includes(scenario.name));
     for (const scenario of scenarios) {
       console.error(`running ${scenario.name}...`);
-      for (const line of await runScenario(scenario, client, server.address, root)) console.log(line);
+      for (const line of await runScenario(scenario, client, server.address, root, server.pid)) console.log(line);
     }
   } finally {
     await client.connection.close();
