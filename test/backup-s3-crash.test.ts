@@ -2,9 +2,9 @@
 // worker is killed with SIGKILL mid-upload, and after a restart the object is complete and no
 // incomplete multipart upload is left behind.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { sha256Of } from '../src/cli/verify.js';
 import { manifestFor, openSink, type S3Destination } from '../src/destination.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, progressQuery } from '../src/workflows/messages.js';
@@ -68,8 +68,6 @@ describe('a >1 GiB video to S3, with the worker killed mid-upload', () => {
     const entry = (await manifestFor(dest)).get(video.id);
     assert.ok(entry);
     assert.equal(entry.size, VIDEO);
-    const hash = createHash('sha256');
-    for await (const chunk of openSink(dest).read(entry.key) as AsyncIterable<Buffer>) hash.update(chunk);
-    assert.equal(hash.digest('hex'), (await stack.emulator.expected(video.id)).sha256);
+    assert.equal(await sha256Of(openSink(dest), entry.key), (await stack.emulator.expected(video.id)).sha256);
   });
 });

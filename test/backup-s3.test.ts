@@ -2,10 +2,12 @@
 // metadata and safe keys, nothing partial left, a re-run that uploads and downloads nothing, and
 // clear failures for a missing bucket and a bad s3:// URL.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { sha256Of } from '../src/cli/verify.js';
 import { manifestFor, openSink, type S3Destination } from '../src/destination.js';
+import type { EmulatedItem } from '../src/emulator/library.js';
+import type { ManifestEntry } from '../src/manifest/manifest.js';
 import { isSafeKey } from '../src/sinks/layout.js';
 import { METADATA } from '../src/sinks/s3.js';
 import { backup } from '../src/workflows/backup.js';
@@ -49,14 +51,14 @@ describe('backup to S3', () => {
     await s3?.stop();
   });
 
-  async function run(workflowId: string): Promise<BackupSummary> {
+  async function run(workflowId: string, target: S3Destination = dest, sidecars = true): Promise<BackupSummary> {
     const { worker, close } = await stack.inProcessWorker();
     try {
       return await worker.runUntil(
         stack.client.workflow.execute(backup, {
           taskQueue: stack.taskQueue,
           workflowId,
-          args: [{ account: { account: ACCOUNT }, destination: dest, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0, sidecars: true } }],
+          args: [{ account: { account: ACCOUNT }, destination: target, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0, sidecars } }],
         }),
       );
     } finally {
@@ -64,20 +66,25 @@ describe('backup to S3', () => {
     }
   }
 
+  /** What a backup must store: app-created items; videos that finish processing do so at once here. */
+  const readyItems = () => stack.emulator.library.items.filter((item) => item.appCreated && (!item.video || item.video.status === 'READY' || item.video.readyAfterMs !== undefined));
+
+  /** The item is recorded in the destination's manifest and its object holds the original bytes. */
+  async function assertStoredExactly(target: S3Destination, item: EmulatedItem): Promise<ManifestEntry> {
+    const entry = (await manifestFor(target)).get(item.id);
+    assert.ok(entry, `${JSON.stringify(item.filename)} recorded`);
+    assert.equal(await sha256Of(openSink(target), entry.key), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
+    return entry;
+  }
+
   it('stores the hostile library: original bytes, metadata, safe keys, no incomplete uploads', async () => {
     const summary = await run('backup/s3/1');
-    // Videos that finish processing do so at once here; stuck and FAILED ones are not stored.
-    const ready = stack.emulator.library.items.filter((item) => item.appCreated && (!item.video || item.video.status === 'READY' || item.video.readyAfterMs !== undefined));
+    // Stuck and FAILED videos are not stored.
+    const ready = readyItems();
     assert.equal(summary.stored, ready.length);
-    const manifest = await manifestFor(dest);
-    const sink = openSink(dest);
     for (const item of ready) {
-      const entry = manifest.get(item.id);
-      assert.ok(entry, `${JSON.stringify(item.filename)} recorded`);
+      const entry = await assertStoredExactly(dest, item);
       assert.ok(isSafeKey(entry.key));
-      const hash = createHash('sha256');
-      for await (const chunk of sink.read(entry.key) as AsyncIterable<Buffer>) hash.update(chunk);
-      assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
       const head = await client.send(new HeadObjectCommand({ Bucket: 'photos', Key: `me/library/${entry.key}` }));
       assert.equal(decodeURIComponent(head.Metadata?.[METADATA.mediaId] ?? ''), item.id);
       assert.equal(head.Metadata?.[METADATA.sha256], entry.sha256, 'the sha256 is in the object metadata');
@@ -125,7 +132,7 @@ describe('backup to S3', () => {
 
   it('completes when the S3 server is stopped mid-run and started again', async () => {
     const target: S3Destination = { ...dest, prefix: 'me/outage' };
-    const ready = stack.emulator.library.items.filter((item) => item.appCreated && (!item.video || item.video.status === 'READY' || item.video.readyAfterMs !== undefined));
+    const ready = readyItems();
     stack.emulator.resetCounters();
     stack.emulator.addFault({ target: 'media', kind: 'slow', probability: 1, delayMs: 150 });
     const { worker, close } = await stack.inProcessWorker();
@@ -149,53 +156,30 @@ describe('backup to S3', () => {
       stack.emulator.clearFaults();
       await close();
     }
-    const sink = openSink(target);
-    const manifest = await manifestFor(target);
-    for (const item of ready) {
-      const entry = manifest.get(item.id);
-      assert.ok(entry, `${JSON.stringify(item.filename)} recorded`);
-      const hash = createHash('sha256');
-      for await (const chunk of sink.read(entry.key) as AsyncIterable<Buffer>) hash.update(chunk);
-      assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
-    }
+    for (const item of ready) await assertStoredExactly(target, item);
     assert.equal(await incompleteUploads(client, 'photos'), 0);
   });
 
   it('retries S3 throttling (503 SlowDown) and 500s and completes byte-exact', async () => {
     const proxy = await startS3FaultProxy(s3.endpoint);
     const target: S3Destination = { ...dest, prefix: 'me/throttled', endpoint: proxy.endpoint };
-    const ready = stack.emulator.library.items.filter((item) => item.appCreated && (!item.video || item.video.status === 'READY' || item.video.readyAfterMs !== undefined));
+    const ready = readyItems();
     proxy.setRules([
       { method: 'PUT', status: 503, every: 5 },
       { method: 'PUT', status: 500, every: 11 },
       { method: 'HEAD', status: 503, every: 6 },
     ]);
-    const { worker, close } = await stack.inProcessWorker();
     try {
-      const summary = await worker.runUntil(
-        stack.client.workflow.execute(backup, {
-          taskQueue: stack.taskQueue,
-          workflowId: 'backup/s3/throttled',
-          args: [{ account: { account: ACCOUNT }, destination: target, options: { ...DEFAULT_BACKUP_OPTIONS, processingWaitSeconds: 0 } }],
-        }),
-      );
+      const summary = await run('backup/s3/throttled', target, false);
       // An attempt that failed after storing some objects leaves them for the next attempt to
       // find in place (same sha256): those count as skipped, not stored twice.
       assert.equal(summary.stored + summary.skipped, ready.length, JSON.stringify(summary));
     } finally {
-      await close();
       await proxy.close();
     }
     assert.ok((proxy.injected[503] ?? 0) > 10 && (proxy.injected[500] ?? 0) > 5, `faults injected: ${JSON.stringify(proxy.injected)}`);
     const direct: S3Destination = { ...dest, prefix: 'me/throttled' };
-    const manifest = await manifestFor(direct);
-    for (const item of ready) {
-      const entry = manifest.get(item.id);
-      assert.ok(entry, `${JSON.stringify(item.filename)} recorded`);
-      const hash = createHash('sha256');
-      for await (const chunk of openSink(direct).read(entry.key) as AsyncIterable<Buffer>) hash.update(chunk);
-      assert.equal(hash.digest('hex'), (await stack.emulator.expected(item.id)).sha256, `bytes of ${entry.key}`);
-    }
+    for (const item of ready) await assertStoredExactly(direct, item);
   });
 
   it('verify re-reads the objects; a missing bucket, wrong credentials, denied access and a bad URL fail clearly', async () => {

@@ -8,6 +8,7 @@ import type { AccessTokenSource } from '../src/google/credentials.js';
 import { GooglePhotosError } from '../src/google/errors.js';
 import { openMedia } from '../src/google/media-download.js';
 
+const BURST = 4 * 1024 * 1024;
 const tokens: AccessTokenSource = { token: () => Promise.resolve('test-token'), invalidate: () => undefined };
 
 async function drain(body: NodeJS.ReadableStream): Promise<number> {
@@ -26,6 +27,11 @@ describe('media download timeouts', () => {
       open.push(res);
       const path = req.url ?? '';
       if (path.startsWith('/silent')) return; // never answers
+      if (path.startsWith('/burst')) {
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(BURST) });
+        res.end(Buffer.alloc(BURST, 3)); // all at once, more than the stream buffers hold
+        return;
+      }
       res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '30000' });
       res.flushHeaders();
       if (path.startsWith('/stall')) {
@@ -54,6 +60,16 @@ describe('media download timeouts', () => {
     const media = await openMedia(`${base}/trickle`, 'video', { tokens, firstByteTimeoutMs: 1000, idleTimeoutMs: 1000 });
     assert.equal(media.size, 30000);
     assert.equal(await drain(media.body), 30000);
+  });
+
+  it('a reader that pauses longer than the idle timeout is not taken for a silent server', async () => {
+    const media = await openMedia(`${base}/burst`, 'video', { tokens, idleTimeoutMs: 300 });
+    const reader = (media.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const first = await reader.next();
+    let bytes = first.done ? 0 : first.value.length;
+    await new Promise((r) => setTimeout(r, 1000)); // an upload throttled for a while
+    for (let next = await reader.next(); !next.done; next = await reader.next()) bytes += next.value.length;
+    assert.equal(bytes, BURST);
   });
 
   it('a server that does not answer fails as a retryable network error', async () => {

@@ -1,10 +1,10 @@
 // The S3 sink against a real S3 server (versitygw): streamed multipart uploads with checksums,
 // metadata, collision rules, and never a partial object or a leftover multipart upload.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { CreateMultipartUploadCommand, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { sha256Of } from '../src/cli/verify.js';
 import { contentSpec, contentStream, contentSha256 } from '../src/emulator/content.js';
 import { BufferPool, uploadMultipart } from '../src/sinks/multipart.js';
 import { METADATA, S3Sink, SHA256_TAG } from '../src/sinks/s3.js';
@@ -48,9 +48,7 @@ describe('S3 sink on a real S3 server', () => {
     assert.equal(head.Metadata?.[METADATA.mediaId], 'AGj1-test_id');
     assert.equal(decodeURIComponent(head.Metadata?.[METADATA.filename] ?? ''), '📸 clip.mp4');
     assert.ok(head.ChecksumCRC32, 'the object carries a CRC32 checksum');
-    const hash = createHash('sha256');
-    for await (const chunk of sink.read('2021/07/clip.mp4') as AsyncIterable<Buffer>) hash.update(chunk);
-    assert.equal(hash.digest('hex'), stored.sha256);
+    assert.equal(await sha256Of(sink, '2021/07/clip.mp4'), stored.sha256);
     assert.deepEqual(await sink.stat('2021/07/clip.mp4'), { size: spec.size });
     assert.equal(await sink.stat('2021/07/absent.mp4'), undefined);
   });
@@ -142,9 +140,7 @@ describe('S3 sink on a real S3 server', () => {
     const spec = contentSpec('s3-pooled', 41 * MiB + 5, 'video/mp4');
     await uploadMultipart(contentStream(spec) as AsyncIterable<Buffer>, { client, params: { Bucket: server.bucket, Key: 'backups/me/pooled.mp4' }, pool, queueSize: 2 });
     assert.ok(pool.allocated <= 3, `${pool.allocated} part buffers for 9 parts`);
-    const hash = createHash('sha256');
-    for await (const chunk of sink.read('pooled.mp4') as AsyncIterable<Buffer>) hash.update(chunk);
-    assert.equal(hash.digest('hex'), await contentSha256(spec));
+    assert.equal(await sha256Of(sink, 'pooled.mp4'), await contentSha256(spec));
   });
 
   it('a cancelled put aborts its multipart upload and leaves no object', async () => {

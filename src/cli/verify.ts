@@ -29,7 +29,8 @@ export interface VerifyReport {
   readonly corrupt: string[];
 }
 
-async function sha256Of(sink: Sink, key: string): Promise<string> {
+/** The sha256 of a stored object, read back from the destination. */
+export async function sha256Of(sink: Sink, key: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(sink.read(key), hash);
   return hash.digest('hex');

@@ -33,13 +33,9 @@ export interface OpenMediaOptions {
 export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenMediaOptions): Promise<MediaResponse> {
   const token = await options.tokens.token();
   const watchdog = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number, what: string) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => watchdog.abort(new GooglePhotosError('network', `media download: ${what} for ${ms / 1000} s`)), ms);
-    timer.unref();
-  };
-  arm(options.firstByteTimeoutMs ?? 120_000, 'no answer');
+  const fail = (what: string, ms: number) => watchdog.abort(new GooglePhotosError('network', `media download: ${what} for ${ms / 1000} s`));
+  const firstByteMs = options.firstByteTimeoutMs ?? 120_000;
+  let timer = setTimeout(() => fail('no answer', firstByteMs), firstByteMs).unref();
   const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
   let response: Response;
   try {
@@ -55,25 +51,33 @@ export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenM
     if (response.status === 404) throw new GooglePhotosError('not-found', 'media download: the media bytes are not available (404)', { status: 404 });
     throw classifyApiResponse('media download', response.status, text, response.headers.get('retry-after'));
   }
+  clearTimeout(timer);
   const idleMs = options.idleTimeoutMs ?? 60_000;
-  arm(idleMs, 'no bytes');
   const length = response.headers.get('content-length');
   const source = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  let lastByteAt = Date.now();
   const body = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      arm(idleMs, 'no bytes');
+      lastByteAt = Date.now();
       callback(null, chunk);
     },
-    flush(callback) {
-      clearTimeout(timer);
-      callback();
-    },
   });
+  // One timer for the whole body, not one per chunk. Bytes waiting in our buffer mean the reader
+  // (a throttled upload, say) is the slow side, not the server: that silence does not count.
+  const watch = () => {
+    const now = Date.now();
+    if (body.readableLength > 0) lastByteAt = now;
+    const quiet = now - lastByteAt;
+    if (quiet >= idleMs) fail('no bytes', idleMs);
+    else timer = setTimeout(watch, idleMs - quiet).unref();
+  };
+  timer = setTimeout(watch, idleMs).unref();
   body.on('close', () => {
     clearTimeout(timer);
     // The reader gave up (a failed or cancelled put): let go of the connection too.
     if (!source.readableEnded) source.destroy();
   });
+  body.on('end', () => clearTimeout(timer));
   // A stall aborts the fetch; the body then fails with the watchdog's reason, not a bare AbortError.
   source.on('error', (error) => body.destroy(watchdog.signal.aborted ? (watchdog.signal.reason as Error) : error));
   source.pipe(body);

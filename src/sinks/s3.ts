@@ -141,8 +141,7 @@ export class S3Sink implements Sink {
       const answer = await this.client.send(new GetObjectTaggingCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
       return answer.TagSet?.find((tag) => tag.Key === SHA256_TAG)?.Value;
     } catch (error) {
-      if (isNotFound(error) && (error as { name?: string }).name !== 'NoSuchKey') return undefined;
-      if (isUnsupported(error)) return undefined;
+      if (isNotFound(error) || isUnsupported(error)) return undefined;
       throw error;
     }
   }
