@@ -127,7 +127,7 @@ async function plainScript(env: Record<string, string>, configDir: string, store
     const page = (await response.json()) as ListMediaItemsResponse;
     for (const item of page.mediaItems ?? []) {
       if (!item.baseUrl) continue;
-      const video = item.mediaMetadata.video !== undefined;
+      const video = item.mediaMetadata?.video !== undefined;
       items.push({ url: `${item.baseUrl}=${video ? 'dv' : 'd'}`, name: `${items.length}` });
     }
     pageToken = page.nextPageToken;

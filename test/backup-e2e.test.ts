@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DiskManifest } from '../src/manifest/manifest.js';
+import { captureTimeMs } from '../src/sinks/layout.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupInput, type BackupSummary } from '../src/workflows/messages.js';
 import { fetchHistoryText } from './harness/history.js';
@@ -63,11 +64,22 @@ describe('backup of the hostile library to disk', () => {
       const expected = await stack.emulator.expected(item.id);
       assert.equal(createHash('sha256').update(bytes).digest('hex'), expected.sha256, `bytes of ${JSON.stringify(item.filename)}`);
       assert.equal(entry.sha256, expected.sha256);
-      assert.equal(Math.floor(statSync(path).mtimeMs / 1000), Math.floor(Date.parse(item.creationTime) / 1000), `mtime of ${entry.key}`);
+      const captured = captureTimeMs(item.omit?.includes('creationTime') || item.omit?.includes('mediaMetadata') ? undefined : item.creationTime);
+      if (captured === undefined) {
+        // Undated (no date from Google, or the bare epoch): the documented folder, the time of storing.
+        assert.match(entry.key, /^unknown-date\//, `${entry.key} is in the undated folder`);
+        assert.ok(Date.now() - statSync(path).mtimeMs < 10 * 60_000, `mtime of undated ${entry.key} is when it was stored`);
+      } else {
+        assert.equal(Math.floor(statSync(path).mtimeMs / 1000), Math.floor(captured / 1000), `mtime of ${entry.key}`);
+      }
+      const named = item.filename !== '' && !item.omit?.includes('filename');
+      assert.equal(entry.filename, named ? item.filename : undefined, `manifest keeps the name as Google gave it (${entry.key})`);
+      if (!named) assert.match(entry.key.split('/').pop() ?? '', /^item-[0-9a-f]{12}(\.[a-z0-9]+)?$/, `a nameless item is named from its id (${entry.key})`);
       assert.ok(Buffer.byteLength(entry.key.split('/').pop() ?? '') <= 255);
-      const sidecar = JSON.parse(readFileSync(`${path}.json`, 'utf8')) as { id: string; baseUrl?: string };
+      const sidecar = JSON.parse(readFileSync(`${path}.json`, 'utf8')) as { id: string; baseUrl?: string; filename?: string };
       assert.equal(sidecar.id, item.id);
       assert.equal(sidecar.baseUrl, undefined);
+      assert.equal(sidecar.filename, named ? item.filename : undefined, 'the sidecar holds what Google gave');
     }
 
     assert.deepEqual(readdirSync(parent), ['backup'], 'nothing was written outside the destination');

@@ -26,7 +26,7 @@ async function expectKind(promise: Promise<unknown>, kind: string): Promise<Goog
 
 async function firstBaseUrl(emulator: Emulator): Promise<{ id: string; url: string }> {
   const page = await libraryClient(emulator).list(100);
-  const item = page.mediaItems?.find((i) => i.mimeType.startsWith('image/') && (emulator.item(i.id)?.size ?? 0) > 20_000);
+  const item = page.mediaItems?.find((i) => (i.mimeType ?? '').startsWith('image/') && (emulator.item(i.id)?.size ?? 0) > 20_000);
   assert.ok(item?.baseUrl);
   return { id: item.id, url: item.baseUrl };
 }

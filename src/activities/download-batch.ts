@@ -2,7 +2,9 @@
 // fresh baseUrls (batchGet, ≤50 ids per call) right before downloading, streams each photo
 // (`=d`) or video (`=dv`) into the sink, records it in the manifest and heartbeats what is done,
 // so a retried attempt resumes where the last one stopped. PROCESSING videos are handed back to
-// be tried later; items Google will not serve are recorded as failures and do not fail the batch.
+// be tried later. An item that cannot be stored after its tries (or that trips a bug in our
+// code) is recorded as failed and the batch goes on; the next run tries it again. Errors of the
+// destination itself, of the sign-in, and Google's daily quota stop the batch (item-errors.ts).
 import { Context } from '@temporalio/activity';
 import type { AccountRef } from '../google/account.js';
 import type { AccessTokenSource } from '../google/credentials.js';
@@ -11,12 +13,16 @@ import { LIBRARY_MAX_BATCH_GET, type LibraryClient } from '../google/library-cli
 import { openMedia } from '../google/media-download.js';
 import type { MediaItem } from '../google/types.js';
 import type { Manifest } from '../manifest/manifest.js';
-import { manifestFor, openSink, type DestinationSpec } from '../destination.js';
-import { candidateKeys } from '../sinks/layout.js';
-import type { Sink } from '../sinks/sink.js';
-import type { MediaDescriptor } from '../sources/descriptor.js';
+import { destinationLabel, manifestFor, openSink, type DestinationSpec } from '../destination.js';
+import { candidateKeys, captureTimeMs } from '../sinks/layout.js';
+import type { Sink, StoredObject } from '../sinks/sink.js';
+import { itemLabel, videoStatusOf, type MediaDescriptor } from '../sources/descriptor.js';
 import { describeMediaItem } from '../sources/library-source.js';
+import { BatchProgress, type DownloadBatchResult, type ItemFailure } from './batch-progress.js';
+import { ITEM_ATTEMPTS, judgeItemError, type ItemVerdict } from './item-errors.js';
 import type { BaseUrlCache } from './url-cache.js';
+
+export type { DownloadBatchHeartbeat, DownloadBatchResult, ItemFailure } from './batch-progress.js';
 
 export interface DownloadBatchInput {
   readonly account: AccountRef;
@@ -26,50 +32,26 @@ export interface DownloadBatchInput {
   readonly sidecars?: boolean;
 }
 
-export interface ItemFailure {
-  readonly id: string;
-  readonly filename: string;
-  readonly reason: string;
+export interface OpenDestination {
+  readonly sink: Sink;
+  readonly manifest: Manifest;
 }
-
-export interface DownloadBatchResult {
-  readonly stored: number;
-  readonly storedBytes: number;
-  /** Already in the destination (manifest and file agree). */
-  readonly skipped: number;
-  readonly failed: readonly ItemFailure[];
-  /** Videos still PROCESSING at Google: try again later. */
-  readonly deferred: readonly MediaDescriptor[];
-}
-
-/**
- * Heartbeat details: the result so far plus the ids finished, for the next attempt, and the bytes
- * of the item being stored now (for live progress: `status` and `--follow` add them up).
- */
-export interface DownloadBatchHeartbeat extends DownloadBatchResult {
-  readonly done: readonly string[];
-  readonly currentBytes?: number;
-}
-type Progress = DownloadBatchHeartbeat;
 
 export interface DownloadDeps {
   readonly library: (account: AccountRef) => Promise<{ client: LibraryClient; tokens: AccessTokenSource }>;
   /** baseUrls this worker's listing just saw (saves a batchGet when still fresh). */
   readonly urls: BaseUrlCache;
+  /** Opens the destination (default: the shared sink and manifest of destination.ts). */
+  readonly destination?: (spec: DestinationSpec) => Promise<OpenDestination>;
 }
 
-const EMPTY: Progress = { stored: 0, storedBytes: 0, skipped: 0, failed: [], deferred: [], done: [] };
-const PROGRESS_HEARTBEAT_MS = 1000;
-/** Tries per item inside one activity attempt before the activity itself is retried. */
-const ITEM_ATTEMPTS = 4;
-/** Longer waits (e.g. a 429 asking for minutes) are left to Temporal's retry. */
-const MAX_IN_ACTIVITY_WAIT_MS = 60_000;
+/** Items given up in a row for transient reasons: more look like an outage, not bad items. */
+const OUTAGE_STREAK = 3;
+/** From this attempt of the batch on, even an apparent outage gives its items up. */
+const OUTAGE_RETRIES = 8;
 
-function priorProgress(): Progress {
-  const details: unknown = Context.current().info.heartbeatDetails;
-  const p = details as Partial<Progress> | undefined;
-  if (!p || !Array.isArray(p.done)) return EMPTY;
-  return { ...EMPTY, ...p };
+async function openDestination(spec: DestinationSpec): Promise<OpenDestination> {
+  return { sink: openSink(spec), manifest: await manifestFor(spec) };
 }
 
 /** In the manifest, and (where a stat is cheap) still there with its size; `verify` checks deeper. */
@@ -90,154 +72,206 @@ function sidecarJson(item: MediaItem): string {
 export function createDownloadActivity(deps: DownloadDeps) {
   return async function downloadBatch(input: DownloadBatchInput): Promise<DownloadBatchResult> {
     const ctx = Context.current();
-    let progress = priorProgress();
-    const done = new Set(progress.done);
-    let lastBeat = 0;
-    /** Heartbeats what is done, at most once a second (the manifest covers the rest on a retry). */
-    const beat = (force = false) => {
-      const now = Date.now();
-      if (!force && now - lastBeat < PROGRESS_HEARTBEAT_MS) return;
-      lastBeat = now;
-      progress = { ...progress, done: [...done] };
-      ctx.heartbeat(progress);
-    };
-    const update = (change: Partial<Progress>, id?: string) => {
-      if (id !== undefined) done.add(id);
-      progress = { ...progress, currentBytes: 0, ...change };
-      beat();
-    };
-
     const { client, tokens } = await deps.library(input.account);
-    const sink = openSink(input.destination);
-    const manifest = await manifestFor(input.destination);
+    const { sink, manifest } = await (deps.destination ?? openDestination)(input.destination);
+    const progress = new BatchProgress(ctx);
+    try {
+      return await new BatchRun({ ctx, input, client, tokens, urls: deps.urls, sink, manifest, progress }).execute();
+    } finally {
+      progress.stop();
+    }
+  };
+}
 
+interface RunParts {
+  readonly ctx: Context;
+  readonly input: DownloadBatchInput;
+  readonly client: LibraryClient;
+  readonly tokens: AccessTokenSource;
+  readonly urls: BaseUrlCache;
+  readonly sink: Sink;
+  readonly manifest: Manifest;
+  readonly progress: BatchProgress;
+}
+
+/** One attempt at one batch: its items, chunk by chunk, one item at a time. */
+class BatchRun {
+  /** Items given up for transient reasons since the last item stored (see giveUp). */
+  private suspects: ItemFailure[] = [];
+  private readonly where: string;
+
+  constructor(private readonly run: RunParts) {
+    this.where = destinationLabel(run.input.destination);
+  }
+
+  async execute(): Promise<DownloadBatchResult> {
+    const { sink, manifest, progress } = this.run;
     const pending: MediaDescriptor[] = [];
-    for (const item of input.items) {
-      if (done.has(item.id)) continue;
-      if (await alreadyStored(manifest, sink, item.id)) update({ skipped: progress.skipped + 1 }, item.id);
+    for (const item of this.run.input.items) {
+      if (progress.has(item.id)) continue;
+      if (await alreadyStored(manifest, sink, item.id)) progress.skipped(item.id);
       else pending.push(item);
     }
-
-    /** Sleeps while heartbeating, so a long wait never looks like a dead worker. */
-    const patientSleep = async (ms: number) => {
-      for (let left = ms; left > 0; left -= PROGRESS_HEARTBEAT_MS) {
-        beat(true);
-        await ctx.sleep(Math.min(left, PROGRESS_HEARTBEAT_MS));
-      }
-    };
-
-    const fail = async (id: string, filename: string, reason: string) => {
-      await manifest.recordFailure({ id, filename, reason, at: new Date().toISOString() });
-      update({ failed: [...progress.failed, { id, filename, reason }] }, id);
-    };
-
-    const fresh = async (ids: readonly string[]): Promise<Map<string, MediaItem | undefined>> => {
-      const answer = await client.batchGet(ids);
-      const results = answer.mediaItemResults ?? [];
-      return new Map(ids.map((id, i) => [id, results[i]?.mediaItem]));
-    };
-
-    /** Items with usable baseUrls: from this worker's recent listing, else batchGet (≤50 per call). */
-    const resolve = async (chunk: readonly MediaDescriptor[]): Promise<Map<string, MediaItem | undefined>> => {
-      const found = new Map<string, MediaItem | undefined>();
-      const missing: string[] = [];
-      for (const d of chunk) {
-        const cached = d.videoStatus === 'PROCESSING' ? undefined : deps.urls.take(d.id);
-        if (cached) found.set(d.id, cached);
-        else missing.push(d.id);
-      }
-      if (missing.length > 0) for (const [id, item] of await fresh(missing)) found.set(id, item);
-      return found;
-    };
-
-    const store = async (item: MediaItem): Promise<void> => {
-      const descriptor = describeMediaItem(item);
-      let current = item;
-      for (let attempt = 0; ; attempt++) {
-        if (!current.baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${item.filename}`);
-        try {
-          const media = await openMedia(current.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal });
-          const stored = await sink.put({
-            candidates: candidateKeys(descriptor),
-            body: media.body,
-            ...(media.size !== undefined ? { expectedSize: media.size } : {}),
-            mimeType: item.mimeType,
-            mtime: Number.isNaN(Date.parse(item.mediaMetadata.creationTime)) ? new Date() : new Date(item.mediaMetadata.creationTime),
-            mediaId: item.id,
-            originalFilename: item.filename,
-            ownerOf: (key) => manifest.ownerOf(key, item.id),
-            signal: ctx.cancellationSignal,
-            onProgress: (bytes) => {
-              progress = { ...progress, currentBytes: bytes };
-              beat();
-            },
-          });
-          const sidecarKey = `${stored.key}.json`;
-          if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item));
-          await manifest.record({
-            id: item.id,
-            key: stored.key,
-            size: stored.size,
-            sha256: stored.sha256,
-            creationTime: item.mediaMetadata.creationTime,
-            filename: item.filename,
-            source: 'library',
-            storedAt: new Date().toISOString(),
-          });
-          // An object found already in place (its manifest record was lost) counts as skipped.
-          if (stored.alreadyStored) update({ skipped: progress.skipped + 1 }, item.id);
-          else update({ stored: progress.stored + 1, storedBytes: progress.storedBytes + stored.size }, item.id);
-          return;
-        } catch (caught) {
-          if (ctx.cancellationSignal.aborted) throw caught;
-          const error = caught instanceof GooglePhotosError ? caught : new GooglePhotosError('network', `storing ${item.filename} failed: ${(caught as Error).message}`, { cause: caught });
-          if (!error.retryable || error.kind === 'daily-quota' || attempt >= ITEM_ATTEMPTS - 1) throw error;
-          // Transient trouble with one item is retried here, so the rest of the batch goes on.
-          const wait = error.kind === 'rate-limited' ? (error.details.retryAfterMs ?? 30_000) : 1000 * 2 ** attempt;
-          if (wait > MAX_IN_ACTIVITY_WAIT_MS) throw error;
-          await patientSleep(wait);
-          if (error.kind === 'url-expired') {
-            // The URL expired mid-batch (or early): fetch a fresh one.
-            const again = (await fresh([item.id])).get(item.id);
-            if (!again) throw new GooglePhotosError('not-found', `${item.filename} is no longer available`);
-            current = again;
-          }
-        }
-      }
-    };
-
     for (let start = 0; start < pending.length; start += LIBRARY_MAX_BATCH_GET) {
-      const chunk = pending.slice(start, start + LIBRARY_MAX_BATCH_GET);
-      const items = await resolve(chunk);
-      for (const descriptor of chunk) {
-        const item = items.get(descriptor.id);
-        if (!item) {
-          await fail(descriptor.id, descriptor.filename, 'not found: deleted, or not visible to this app');
-          continue;
-        }
-        const status = item.mediaMetadata.video?.status;
-        if (status === 'PROCESSING') {
-          update({ deferred: [...progress.deferred, describeMediaItem(item)] }, item.id);
-          continue;
-        }
-        if (status === 'FAILED') {
-          await fail(item.id, item.filename, 'video processing failed at Google');
-          continue;
-        }
-        try {
-          await store(item);
-        } catch (error) {
-          if (error instanceof GooglePhotosError && error.kind === 'not-found') await fail(item.id, item.filename, error.message);
-          else throw error;
-        }
-      }
+      await this.storeChunk(pending.slice(start, start + LIBRARY_MAX_BATCH_GET));
       // Durable names and manifest records every chunk: a crash re-checks at most one chunk.
       await sink.flush();
       await manifest.flush();
     }
+    await this.settleSuspects();
     await manifest.flush();
-    beat(true);
-    const { done: _done, currentBytes: _current, ...result } = progress;
-    return result;
-  };
+    return progress.result();
+  }
+
+  private async storeChunk(chunk: readonly MediaDescriptor[]): Promise<void> {
+    const items = await this.resolveOrGiveUp(chunk);
+    if (!items) return;
+    for (const descriptor of chunk) {
+      const item = items.get(descriptor.id);
+      if (!item) {
+        await this.recordFailure({ ...failureOf(descriptor), reason: 'not found: deleted, or not visible to this app', attempts: 1 });
+        continue;
+      }
+      const video = item.mediaMetadata?.video;
+      const status = video ? videoStatusOf(video.status) : undefined;
+      if (status === 'PROCESSING') this.run.progress.deferred(describeMediaItem(item));
+      else if (status === 'FAILED') await this.recordFailure({ ...failureOf(descriptor), reason: 'video processing failed at Google', attempts: 1 });
+      else await this.storeItem(item);
+    }
+  }
+
+  /** Items with usable baseUrls; when Google's answer is unusable, the chunk's items are given up. */
+  private async resolveOrGiveUp(chunk: readonly MediaDescriptor[]): Promise<Map<string, MediaItem | undefined> | undefined> {
+    try {
+      return await this.resolve(chunk);
+    } catch (error) {
+      const verdict = judgeItemError(error, ITEM_ATTEMPTS - 1, this.where, this.run.ctx.cancellationSignal.aborted);
+      // Transient trouble listing URLs is the service's, not the items': the batch is retried.
+      if (verdict.action !== 'give-up' || verdict.transient) throw verdict.action === 'stop' ? verdict.error : error;
+      if (verdict.bug) this.logBug(chunk.map((d) => d.id).join(','), error);
+      for (const descriptor of chunk) await this.recordFailure({ ...failureOf(descriptor), reason: verdict.reason, attempts: 1 });
+      return undefined;
+    }
+  }
+
+  /** From this worker's recent listing, else batchGet (≤50 per call). */
+  private async resolve(chunk: readonly MediaDescriptor[]): Promise<Map<string, MediaItem | undefined>> {
+    const found = new Map<string, MediaItem | undefined>();
+    const missing: string[] = [];
+    for (const d of chunk) {
+      const cached = d.videoStatus === 'PROCESSING' ? undefined : this.run.urls.take(d.id);
+      if (cached) found.set(d.id, cached);
+      else missing.push(d.id);
+    }
+    if (missing.length > 0) for (const [id, item] of await this.fresh(missing)) found.set(id, item);
+    return found;
+  }
+
+  private async fresh(ids: readonly string[]): Promise<Map<string, MediaItem | undefined>> {
+    const results = (await this.run.client.batchGet(ids)).mediaItemResults ?? [];
+    return new Map(ids.map((id, i) => [id, results[i]?.mediaItem]));
+  }
+
+  /** Stores one item, trying again on transient trouble; gives it up once its tries are spent. */
+  private async storeItem(item: MediaItem): Promise<void> {
+    let current = item;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const stored = await this.putOnce(current);
+        await this.settleSuspects();
+        if (stored.alreadyStored) this.run.progress.skipped(item.id);
+        else this.run.progress.stored(item.id, stored.size);
+        return;
+      } catch (error) {
+        const verdict = judgeItemError(error, attempt, this.where, this.run.ctx.cancellationSignal.aborted);
+        if (verdict.action === 'stop') throw verdict.error;
+        if (verdict.action === 'give-up') return this.giveUp(item, verdict, attempt + 1, error);
+        await this.patientSleep(verdict.waitMs);
+        if (verdict.refreshUrl) {
+          const again = (await this.fresh([item.id])).get(item.id);
+          if (!again) return this.recordFailure({ ...failureOf(item), reason: 'no longer available at Google', attempts: attempt + 1 });
+          current = again;
+        }
+      }
+    }
+  }
+
+  /** Download, store, sidecar, manifest record: one try. */
+  private async putOnce(item: MediaItem): Promise<StoredObject> {
+    const { ctx, input, sink, manifest, tokens, progress } = this.run;
+    if (!item.baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${itemLabel(item)}`);
+    const descriptor = describeMediaItem(item);
+    const media = await openMedia(item.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal });
+    const captured = captureTimeMs(descriptor.creationTime);
+    const stored = await sink.put({
+      candidates: candidateKeys(descriptor),
+      body: media.body,
+      ...(media.size !== undefined ? { expectedSize: media.size } : {}),
+      mimeType: item.mimeType ?? 'application/octet-stream',
+      // Undated items keep the time they were stored.
+      mtime: captured === undefined ? new Date() : new Date(captured),
+      mediaId: item.id,
+      originalFilename: item.filename ?? '',
+      ownerOf: (key) => manifest.ownerOf(key, item.id),
+      signal: ctx.cancellationSignal,
+      onProgress: (bytes) => progress.bytes(bytes),
+    });
+    const sidecarKey = `${stored.key}.json`;
+    if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item));
+    await manifest.record({
+      id: item.id,
+      key: stored.key,
+      size: stored.size,
+      sha256: stored.sha256,
+      ...(descriptor.creationTime ? { creationTime: descriptor.creationTime } : {}),
+      ...(descriptor.filename ? { filename: descriptor.filename } : {}),
+      source: 'library',
+      storedAt: new Date().toISOString(),
+    });
+    return stored;
+  }
+
+  /**
+   * Gives an item up for this run. A transient failure is held back first: when the next items
+   * are stored, it was this item's trouble and is recorded; when several in a row fail, the
+   * service is down for everyone, and the batch is retried later instead (their tries reset).
+   */
+  private async giveUp(item: MediaItem, verdict: Extract<ItemVerdict, { action: 'give-up' }>, attempts: number, error: unknown): Promise<void> {
+    const failure: ItemFailure = { ...failureOf(item), reason: verdict.reason, attempts };
+    if (verdict.bug) this.logBug(item.id, error);
+    if (!verdict.transient) return this.recordFailure(failure);
+    this.suspects.push(failure);
+    if (this.suspects.length >= OUTAGE_STREAK && this.run.ctx.info.attempt < OUTAGE_RETRIES) {
+      throw new GooglePhotosError('server', `${this.suspects.length} items in a row could not be downloaded (last: ${verdict.reason}); the batch is tried again later`);
+    }
+  }
+
+  /** The held-back failures are the items' own: record them. */
+  private async settleSuspects(): Promise<void> {
+    const suspects = this.suspects;
+    this.suspects = [];
+    for (const failure of suspects) await this.recordFailure(failure);
+  }
+
+  private async recordFailure(failure: ItemFailure): Promise<void> {
+    await this.run.manifest.recordFailure({ ...failure, at: new Date().toISOString() });
+    this.run.progress.failed(failure);
+  }
+
+  private logBug(ids: string, error: unknown): void {
+    this.run.ctx.log.error('internal error while storing; the item is recorded as failed and the batch goes on', {
+      items: ids,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+  }
+
+  /** Sleeps while heartbeating (the progress ticker), so a long wait never looks like a dead worker. */
+  private async patientSleep(ms: number): Promise<void> {
+    this.run.progress.beat(true);
+    await this.run.ctx.sleep(ms);
+  }
+}
+
+function failureOf(item: { readonly id: string; readonly filename?: string }): Pick<ItemFailure, 'id' | 'filename'> {
+  return { id: item.id, ...(item.filename ? { filename: item.filename } : {}) };
 }

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SearchFilters } from '../google/types.js';
 import { destinationLabel } from '../destination.js';
 import { accountLabel } from '../google/account.js';
+import { itemLabel } from '../sources/descriptor.js';
 import { backup } from '../workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, SEARCH_ATTRIBUTES, type BackupInput, type BackupSummary } from '../workflows/messages.js';
 import { choiceOption, flag, intOption, parse, stringOption } from './args.js';
@@ -35,7 +36,9 @@ ${S3_HELP}
   --processing-wait M   minutes to keep retrying videos Google is still processing (default: 15)
   --quota-reset HH:MM   UTC time Google's daily quota resets (default: 08:00, midnight Pacific)
   --follow              show live progress until the backup ends
-  --wait                block until the backup ends; exit 0 if it succeeded, 1 if not
+  --wait                block until the backup ends; exit 0 if every item is stored, 1 if
+                        the backup failed or some items could not be stored (they are
+                        listed, and the next run tries them again)
   --json                print machine-readable output
   -h, --help            show this help`;
 
@@ -73,13 +76,27 @@ export function summaryLines(summary: BackupSummary): string[] {
     `Backup ${summary.status}: ${summary.listed} listed, ${summary.stored} stored (${formatBytes(summary.storedBytes)}), ` +
       `${summary.skipped} already there, ${summary.failed} failed.`,
   ];
-  for (const f of summary.recentFailures) lines.push(`  failed: ${f.filename} (${f.id}): ${f.reason}`);
+  lines.push(...failureLines(summary));
   if (summary.stillProcessing.length > 0) {
     lines.push(`${summary.stillProcessing.length} videos were still processing at Google; run the backup again later to fetch them:`);
     for (const d of summary.stillProcessing.slice(0, 10)) lines.push(`  ${d.filename} (${d.id})`);
   }
   if (summary.listed === 0) lines.push(LIBRARY_CHANGE_NOTE);
   return lines;
+}
+
+/** Which items failed and what happens to them; empty when none did. */
+export function failureLines(p: Pick<BackupSummary, 'failed' | 'recentFailures'>): string[] {
+  if (p.failed === 0) return [];
+  const lines = p.recentFailures.map((f) => `  failed: ${itemLabel(f)}${f.filename ? ` (${f.id})` : ''}${f.attempts && f.attempts > 1 ? ` after ${f.attempts} tries` : ''}: ${f.reason}`);
+  if (p.failed > p.recentFailures.length) lines.push(`  ... and ${p.failed - p.recentFailures.length} more`);
+  lines.push(`${p.failed} item${p.failed === 1 ? '' : 's'} could not be stored; the next run tries ${p.failed === 1 ? 'it' : 'them'} again (all failures: .gphotos-backup/failures.jsonl in the destination).`);
+  return lines;
+}
+
+/** Exit code of a finished backup: 1 when any item could not be stored. */
+export function summaryExitCode(summary: Pick<BackupSummary, 'failed'>): number {
+  return summary.failed > 0 ? EXIT.failed : EXIT.ok;
 }
 
 /** Explains a failed run in terms a user can act on. */
@@ -176,7 +193,7 @@ export async function backupCommand(argv: readonly string[]): Promise<number> {
       const summary = await handle.result();
       if (json) console.log(JSON.stringify({ workflowId, summary }));
       else for (const line of summaryLines(summary)) console.log(line);
-      return EXIT.ok;
+      return summaryExitCode(summary);
     } catch (error) {
       const message = failureMessage(error);
       if (json) console.log(JSON.stringify({ workflowId, error: message }));

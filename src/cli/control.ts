@@ -6,13 +6,13 @@ import { liveProgress } from './live-progress.js';
 import { flag, parse } from './args.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
-import { failureMessage, summaryLines } from './backup.js';
+import { failureMessage, failureLines, summaryExitCode, summaryLines } from './backup.js';
 import { ACCOUNT_HELP, ACCOUNT_OPTIONS, connect, S3_OPTIONS, targetWorkflowId, webUiLink } from './target.js';
 
 type Action = 'status' | 'pause' | 'resume' | 'cancel';
 
 const WHAT: Record<Action, string> = {
-  status: 'Show the progress or outcome of a backup.',
+  status: 'Show the progress or outcome of a backup, with the items that could not be stored.\nExit 0 while it runs or when it finished with every item stored, 1 when it failed or\nfinished with failed items (the next run tries them again).',
   pause: 'Pause a backup: batches in flight finish, no new ones start.',
   resume: 'Resume a paused backup.',
   cancel: 'Cancel a backup: downloads in flight are aborted and leave no temp files.',
@@ -71,6 +71,7 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
       else {
         console.log(`${workflowId}: ${p.status}${p.sleepingUntil ? ` until ${p.sleepingUntil}` : ''}`);
         console.log(`  ${p.stored + p.skipped + p.failed}/${p.listed}${p.listingDone ? '' : '+'} items done: ${p.stored} stored (${formatBytes(p.storedBytes)}), ${p.skipped} already there, ${p.failed} failed`);
+        for (const line of failureLines(p)) console.log(line);
         const link = webUiLink(target, workflowId);
         if (link) console.log(`  Web UI: ${link}`);
       }
@@ -80,7 +81,7 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
       const summary = (await handle.result()) as BackupSummary;
       if (json) console.log(JSON.stringify({ workflowId, state: 'COMPLETED', summary }));
       else for (const line of summaryLines(summary)) console.log(line);
-      return EXIT.ok;
+      return summaryExitCode(summary);
     }
     let message: string = description.status.name;
     try {

@@ -70,7 +70,7 @@ export async function applyRequestFaults(ctx: EmulatorContext, request: RequestC
       throw new HttpError(status === 500 ? 'INTERNAL' : 'UNAVAILABLE', status === 500 ? MESSAGES.internal : MESSAGES.unavailable, {}, {}, status);
     }
   }
-  return fired.filter((f) => f.kind === 'reset' || f.kind === 'truncate' || f.kind === 'expire-url');
+  return fired.filter((f) => f.kind === 'reset' || f.kind === 'truncate' || f.kind === 'expire-url' || f.kind === 'malformed');
 }
 
 const DAILY_LIMITS: Record<QuotaBucketName, { service: string; metric: string; limit: string }> = {
@@ -95,16 +95,20 @@ export function consumeQuota(ctx: EmulatorContext, bucket: QuotaBucketName, oper
   );
 }
 
-/** The full check an API request goes through: counters, faults, bearer scope, quota. */
+/**
+ * The full check an API request goes through: counters, faults, bearer scope, quota. Returns a
+ * `malformed` fault that fired, for the handler to spoil its answer with (see sendApiJson).
+ */
 export async function admitApiRequest(
   ctx: EmulatorContext,
   req: IncomingMessage,
   request: RequestContext,
   scopes: readonly string[],
   bucket: QuotaBucketName,
-): Promise<void> {
+): Promise<FaultRule | undefined> {
   ctx.counters.count(request.operation);
-  await applyRequestFaults(ctx, request);
+  const left = await applyRequestFaults(ctx, request);
   ctx.oauth.requireScope(req, scopes);
   consumeQuota(ctx, bucket, request.operation);
+  return left.find((f) => f.kind === 'malformed');
 }

@@ -16,7 +16,15 @@ export type FaultKind =
   /** The response starts only after `delayMs`. */
   | 'slow'
   /** Media: the URL answers 403 as an expired one does, before its time. */
-  | 'expire-url';
+  | 'expire-url'
+  /**
+   * API: a 200 answer that is not what the API documents: `variant` html (a proxy's page),
+   * wrong-type (ids that are numbers) or wrong-id (batchGet results out of order).
+   */
+  | 'malformed';
+
+export type MalformedVariant = 'html' | 'wrong-type' | 'wrong-id';
+const VARIANTS: readonly MalformedVariant[] = ['html', 'wrong-type', 'wrong-id'];
 
 export interface FaultRule {
   readonly target: FaultTarget;
@@ -35,9 +43,11 @@ export interface FaultRule {
   /** truncate: keep the full Content-Length (the client sees a short read) or send none. */
   readonly declareLength?: boolean;
   readonly delayMs?: number;
+  /** malformed: how the answer is wrong (default html). */
+  readonly variant?: MalformedVariant;
 }
 
-export const FAULT_KINDS: readonly FaultKind[] = ['rate-limit', 'server-error', 'reset', 'truncate', 'slow', 'expire-url'];
+export const FAULT_KINDS: readonly FaultKind[] = ['rate-limit', 'server-error', 'reset', 'truncate', 'slow', 'expire-url', 'malformed'];
 const TARGETS: readonly FaultTarget[] = ['library', 'picker', 'media', 'oauth', 'any'];
 
 /** Validates a rule received over the control API; throws with a message naming the problem. */
@@ -55,6 +65,8 @@ export function parseFaultRule(value: Record<string, unknown>): FaultRule {
   const status = numberField('status');
   if (status !== undefined && status !== 500 && status !== 502 && status !== 503) throw new Error('fault status must be 500, 502 or 503');
   const probability = numberField('probability');
+  const variant = value.variant;
+  if (variant !== undefined && !VARIANTS.includes(variant as MalformedVariant)) throw new Error(`fault variant must be one of ${VARIANTS.join(', ')}`);
   if (probability !== undefined && probability > 1) throw new Error('fault probability must be within 0..1');
   const rule: FaultRule = {
     target: target as FaultTarget,
@@ -68,6 +80,7 @@ export function parseFaultRule(value: Record<string, unknown>): FaultRule {
     ...(numberField('afterBytes') !== undefined ? { afterBytes: numberField('afterBytes') } : {}),
     ...(typeof value.declareLength === 'boolean' ? { declareLength: value.declareLength } : {}),
     ...(numberField('delayMs') !== undefined ? { delayMs: numberField('delayMs') } : {}),
+    ...(variant !== undefined ? { variant: variant as MalformedVariant } : {}),
   };
   return rule;
 }

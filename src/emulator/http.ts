@@ -106,3 +106,23 @@ export function parsePageSize(raw: unknown, fallback: number): number {
   if (n < 0) throw new HttpError('INVALID_ARGUMENT', 'Page size must be non-negative.');
   return n === 0 ? fallback : n;
 }
+
+/** The page a proxy or captive portal answers with: 200, but HTML. */
+const PROXY_PAGE = '<!DOCTYPE html><html><head><title>Sign in to the network</title></head><body><p>Please sign in.</p></body></html>';
+
+/** Ids that are numbers, results out of order: what `malformed` faults do to an API answer. */
+function spoil(body: Record<string, unknown>, variant: 'wrong-type' | 'wrong-id'): Record<string, unknown> {
+  const listKey = ['mediaItems', 'mediaItemResults'].find((key) => Array.isArray(body[key]));
+  if (!listKey) return { ...body, nextPageToken: 42 };
+  const list = body[listKey] as Record<string, unknown>[];
+  if (variant === 'wrong-id') return { ...body, [listKey]: [...list].reverse() };
+  return { ...body, [listKey]: list.map((entry, i) => (listKey === 'mediaItems' ? { ...entry, id: i } : { ...entry, mediaItem: { id: i } })) };
+}
+
+/** Sends an API answer, spoiled the way a `malformed` fault asks when one fired. */
+export function sendApiJson(res: ServerResponse, body: Record<string, unknown>, fault?: { readonly variant?: 'html' | 'wrong-type' | 'wrong-id' }): void {
+  if (!fault) return sendJson(res, 200, body);
+  const variant = fault.variant ?? 'html';
+  if (variant === 'html') return sendText(res, 200, PROXY_PAGE);
+  sendJson(res, 200, spoil(body, variant));
+}

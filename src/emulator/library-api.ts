@@ -3,9 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SCOPES } from '../google/scopes.js';
 import { admitApiRequest, videoStatus, type EmulatorContext } from './context.js';
-import { HttpError, MESSAGES, parsePageSize, readJson, sendJson } from './http.js';
+import { HttpError, MESSAGES, parsePageSize, readJson, sendApiJson, sendJson } from './http.js';
 import type { EmulatedAlbum, EmulatedItem } from './library.js';
 import { paginate, queryFingerprint } from './paging.js';
+import { renderWire } from './wire.js';
 
 const READ_SCOPES = [SCOPES.libraryReadAppCreated, SCOPES.libraryEditAppCreated];
 const MAX_PAGE = 100;
@@ -15,7 +16,7 @@ export function renderMediaItem(ctx: EmulatorContext, item: EmulatedItem): Recor
   const status = videoStatus(ctx, item);
   const omitUrl = status === 'PROCESSING' && ctx.behaviour.processingVideoBaseUrl === 'omitted';
   const camera = item.camera ? { cameraMake: item.camera.make, cameraModel: item.camera.model } : {};
-  return {
+  return renderWire({
     id: item.id,
     ...(item.description !== undefined ? { description: item.description } : {}),
     productUrl: `https://photos.google.com/lr/photo/${item.id}`,
@@ -30,7 +31,7 @@ export function renderMediaItem(ctx: EmulatorContext, item: EmulatedItem): Recor
         ? { video: { ...camera, fps: item.video.fps, status } }
         : { photo: { ...camera, focalLength: 4.38, apertureFNumber: 1.8, isoEquivalent: 100, exposureTime: '0.008s' } }),
     },
-  };
+  }, item, 'library');
 }
 
 function visibleItem(ctx: EmulatorContext, id: string): EmulatedItem | undefined {
@@ -53,13 +54,13 @@ function pageSizeFor(ctx: EmulatorContext, raw: unknown, fallback: number, max: 
 
 /** GET /v1/mediaItems */
 async function list(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  await admitApiRequest(ctx, req, { target: 'library', operation: 'library.list' }, READ_SCOPES, 'libraryApi');
+  const malformed = await admitApiRequest(ctx, req, { target: 'library', operation: 'library.list' }, READ_SCOPES, 'libraryApi');
   const pageSize = pageSizeFor(ctx, url.searchParams.get('pageSize'), 25, MAX_PAGE);
   const { page, nextPageToken } = paginate(appCreatedItems(ctx), pageSize, url.searchParams.get('pageToken') || undefined, queryFingerprint(['list']), ctx.behaviour.shortPages);
-  sendJson(res, 200, {
+  sendApiJson(res, {
     ...(page.length > 0 ? { mediaItems: page.map((item) => renderMediaItem(ctx, item)) } : {}),
     ...(nextPageToken ? { nextPageToken } : {}),
-  });
+  }, malformed);
 }
 
 interface DateParts {
@@ -144,7 +145,7 @@ function newestFirst(a: EmulatedItem, b: EmulatedItem): number {
 
 /** POST /v1/mediaItems:search */
 async function search(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  await admitApiRequest(ctx, req, { target: 'library', operation: 'library.search' }, READ_SCOPES, 'libraryApi');
+  const malformed = await admitApiRequest(ctx, req, { target: 'library', operation: 'library.search' }, READ_SCOPES, 'libraryApi');
   const body = await readJson(req);
   const pageSize = pageSizeFor(ctx, body.pageSize, 25, MAX_PAGE);
   const filters = body.filters as Record<string, unknown> | undefined;
@@ -167,10 +168,10 @@ async function search(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
   }
   const fingerprint = queryFingerprint(['search', albumId ?? null, filters ?? null, orderBy]);
   const { page, nextPageToken } = paginate(items, pageSize, typeof body.pageToken === 'string' && body.pageToken ? body.pageToken : undefined, fingerprint, ctx.behaviour.shortPages);
-  sendJson(res, 200, {
+  sendApiJson(res, {
     ...(page.length > 0 ? { mediaItems: page.map((item) => renderMediaItem(ctx, item)) } : {}),
     ...(nextPageToken ? { nextPageToken } : {}),
-  });
+  }, malformed);
 }
 
 /** GET /v1/mediaItems/{id} */
@@ -183,17 +184,17 @@ async function get(ctx: EmulatorContext, req: IncomingMessage, res: ServerRespon
 
 /** GET /v1/mediaItems:batchGet?mediaItemIds=…&mediaItemIds=… */
 async function batchGet(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  await admitApiRequest(ctx, req, { target: 'library', operation: 'library.batchGet' }, READ_SCOPES, 'libraryApi');
+  const malformed = await admitApiRequest(ctx, req, { target: 'library', operation: 'library.batchGet' }, READ_SCOPES, 'libraryApi');
   const ids = url.searchParams.getAll('mediaItemIds');
   if (ids.length === 0) throw new HttpError('INVALID_ARGUMENT', 'Request must contain at least one media item ID.');
   if (ids.length > MAX_BATCH) throw new HttpError('INVALID_ARGUMENT', `Request must contain at most ${MAX_BATCH} media item IDs.`);
   if (new Set(ids).size !== ids.length) throw new HttpError('INVALID_ARGUMENT', 'Request must not contain duplicate media item IDs.');
-  sendJson(res, 200, {
+  sendApiJson(res, {
     mediaItemResults: ids.map((id) => {
       const item = visibleItem(ctx, id);
       return item ? { mediaItem: renderMediaItem(ctx, item) } : { status: { code: 5, message: MESSAGES.notFound } };
     }),
-  });
+  }, malformed);
 }
 
 function renderAlbum(ctx: EmulatorContext, album: EmulatedAlbum): Record<string, unknown> {

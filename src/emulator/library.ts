@@ -9,6 +9,8 @@ import { contentSpec, type ContentSpec } from './content.js';
 
 export type MediaKind = 'photo' | 'video';
 export type VideoStatus = 'PROCESSING' | 'READY' | 'FAILED';
+/** Fields Google may leave out of an item (proto3 JSON omits empty ones); see wire.ts. */
+export type OmittableField = 'filename' | 'mimeType' | 'creationTime' | 'description' | 'videoStatus' | 'mediaMetadata';
 
 export interface EmulatedItem {
   readonly id: string;
@@ -33,6 +35,8 @@ export interface EmulatedItem {
     /** For PROCESSING videos: ms after the emulator started at which they become READY (absent: never). */
     readonly readyAfterMs?: number;
   };
+  /** Fields the API leaves out of this item although the item has them (a name, a date...). */
+  readonly omit?: readonly OmittableField[];
 }
 
 export interface EmulatedAlbum {
@@ -137,6 +141,7 @@ interface ItemDraft {
   status?: VideoStatus;
   readyAfterMs?: number;
   description?: string;
+  omit?: readonly OmittableField[];
 }
 
 class LibraryBuilder {
@@ -190,6 +195,7 @@ class LibraryBuilder {
             },
           }
         : {}),
+      ...(draft.omit ? { omit: draft.omit } : {}),
     };
     this.items.push(item);
     return item;
@@ -288,6 +294,14 @@ function hostile(options: LibraryOptions, seed: string): EmulatedLibrary {
   // Empty and tiny originals, and a description with markup.
   b.add({ kind: 'photo', filename: 'tiny.png', mimeType: 'image/png', size: 8 });
   b.add({ kind: 'photo', filename: 'described.jpg', mimeType: 'image/jpeg', description: '<script>alert(1)</script> "quoted" \u0000' });
+  // Fields Google leaves out (proto3 JSON omits empty values): no name, no date, no MIME type,
+  // no metadata at all, a video without a status; and a name that is empty rather than absent.
+  b.add({ kind: 'photo', filename: 'nameless.jpg', mimeType: 'image/jpeg', omit: ['filename'] });
+  b.add({ kind: 'video', filename: 'nameless.mp4', mimeType: 'video/mp4', omit: ['filename'] });
+  b.add({ kind: 'photo', filename: 'undated.jpg', mimeType: 'image/jpeg', omit: ['creationTime'] });
+  b.add({ kind: 'photo', filename: 'untyped.heic', mimeType: 'image/heic', omit: ['mimeType'] });
+  b.add({ kind: 'photo', filename: 'bare.jpg', mimeType: 'image/jpeg', omit: ['filename', 'mediaMetadata', 'mimeType'] });
+  b.add({ kind: 'video', filename: 'statusless.mp4', mimeType: 'video/mp4', omit: ['videoStatus'] });
   const ids = b.items.map((item) => item.id);
   b.album('../../album', ids.filter((_, i) => i % 5 === 0));
   return b.build(options.preset);

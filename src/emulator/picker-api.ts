@@ -3,6 +3,7 @@
 // control API) picks items from the whole library.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderWire } from './wire.js';
 import { SCOPES } from '../google/scopes.js';
 import { admitApiRequest, videoStatus, type EmulatorContext, type PickerSession } from './context.js';
 import { HttpError, MESSAGES, parsePageSize, readJson, sendJson, sendText } from './http.js';
@@ -80,7 +81,7 @@ async function deleteSession(ctx: EmulatorContext, req: IncomingMessage, res: Se
 export function renderPickedItem(ctx: EmulatorContext, session: PickerSession, item: EmulatedItem): Record<string, unknown> {
   const status = videoStatus(ctx, item);
   const camera = item.camera ? { cameraMake: item.camera.make, cameraModel: item.camera.model } : {};
-  return {
+  return renderWire({
     id: item.id,
     createTime: item.creationTime,
     type: item.kind === 'video' ? 'VIDEO' : 'PHOTO',
@@ -97,7 +98,7 @@ export function renderPickedItem(ctx: EmulatorContext, session: PickerSession, i
           : { photoMetadata: { focalLength: 4.38, apertureFNumber: 1.8, isoEquivalent: 100, exposureTime: '0.008s' } }),
       },
     },
-  };
+  }, item, 'picker');
 }
 
 /** GET /v1/mediaItems?sessionId=… */

@@ -23,9 +23,11 @@ export type GoogleErrorKind =
   /** 403 from a baseUrl: it expired (or was never valid); fetch a fresh one. */
   | 'url-expired'
   /** The body ended early or its length did not match. */
-  | 'truncated';
+  | 'truncated'
+  /** A 2xx answer that is not what the API documents (HTML, wrong types, ids not asked for). */
+  | 'invalid-response';
 
-const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request']);
+const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request', 'invalid-response']);
 
 /** Google asks for at least 30 s after a 429. */
 export const MIN_RATE_LIMIT_DELAY_MS = 30_000;

@@ -1,10 +1,13 @@
 // The destination's record of what is stored and verified: `.gphotos-backup/manifest.jsonl`, one
 // JSON line per stored item, appended (O_APPEND, one write per line) and never rewritten in place.
-// A line cut short by a crash is ignored; a later line for the same id replaces an earlier one.
-// Failures (items Google will not serve) go to `failures.jsonl` beside it.
+// A line cut short by a crash is ignored, and the next record starts on a fresh line; a later
+// line for the same id replaces an earlier one. Items that could not be stored (after their
+// tries) go to `failures.jsonl` beside it; the next run tries them again.
 import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { onDisk } from '../sinks/errors.js';
 import type { KeyOwnership } from '../sinks/sink.js';
+import { writeFully } from '../sinks/write-fully.js';
 
 export const MANIFEST_DIR = '.gphotos-backup';
 
@@ -15,16 +18,20 @@ export interface ManifestEntry {
   readonly key: string;
   readonly size: number;
   readonly sha256: string;
-  readonly creationTime: string;
-  readonly filename: string;
+  /** As Google gave it; absent when Google gave none (the item is then under `unknown-date/`). */
+  readonly creationTime?: string;
+  /** As Google gave it; absent when Google gave none (the key then holds a name from the id). */
+  readonly filename?: string;
   readonly source: SourceName;
   readonly storedAt: string;
 }
 
 export interface FailureEntry {
   readonly id: string;
-  readonly filename: string;
+  readonly filename?: string;
   readonly reason: string;
+  /** Tries spent on the item before it was given up for this run. */
+  readonly attempts?: number;
   readonly at: string;
 }
 
@@ -143,25 +150,49 @@ export class DiskManifest extends ManifestIndex implements Manifest {
 
   /** One O_APPEND handle for the process: each record is a single write(2) of a whole line. */
   private handle(): Promise<FileHandle> {
-    this.appender ??= mkdir(join(this.root, MANIFEST_DIR), { recursive: true }).then(() => open(this.file, 'a'));
+    this.appender ??= openForAppend(this.file);
     void this.appender.catch(() => (this.appender = undefined));
     return this.appender;
   }
 
   async record(entry: ManifestEntry): Promise<void> {
-    await (await this.handle()).write(`${JSON.stringify(entry)}\n`);
+    await onDisk(this.file, async () => writeFully(await this.handle(), Buffer.from(`${JSON.stringify(entry)}\n`)));
     this.remember(entry);
   }
 
   /** fsyncs the manifest file (after a batch of records). */
   async flush(): Promise<void> {
-    if (this.appender) await (await this.appender).sync();
+    const appender = this.appender;
+    if (appender) await onDisk(this.file, async () => (await appender).sync());
   }
 
   async recordFailure(entry: FailureEntry): Promise<void> {
-    await mkdir(join(this.root, MANIFEST_DIR), { recursive: true });
-    await appendFile(this.failuresFile, `${JSON.stringify(entry)}\n`);
+    await onDisk(this.failuresFile, async () => {
+      await mkdir(join(this.root, MANIFEST_DIR), { recursive: true });
+      await appendFile(this.failuresFile, `${JSON.stringify(entry)}\n`);
+    });
   }
+}
+
+/**
+ * Opens a JSON-lines file for appending. When its last line was torn (a crash mid-write), a
+ * newline ends it first, so the next record starts on a line of its own instead of being glued
+ * to the torn one and lost with it.
+ */
+async function openForAppend(file: string): Promise<FileHandle> {
+  return onDisk(file, async () => {
+    await mkdir(join(file, '..'), { recursive: true });
+    const handle = await open(file, 'a+');
+    try {
+      const { size } = await handle.stat();
+      const last = Buffer.alloc(1);
+      if (size > 0 && (await handle.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a) await writeFully(handle, Buffer.from('\n'));
+      return handle;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  });
 }
 
 const openManifests = new Map<string, Promise<DiskManifest>>();

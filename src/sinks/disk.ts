@@ -9,6 +9,8 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DestinationError, onDisk } from './errors.js';
+import { writeFully } from './write-fully.js';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
 import type { PutInput, Sink, StoredObject } from './sink.js';
@@ -95,11 +97,16 @@ export class DiskSink implements Sink {
   /** Absolute path of a key, refusing any key that could leave the destination. */
   pathOf(key: string): string {
     const path = resolve(this.root, ...key.split('/'));
-    if (!isSafeKey(key) || !path.startsWith(this.root + sep)) throw new Error(`refusing unsafe destination key ${JSON.stringify(key)}`);
+    if (!isSafeKey(key) || !path.startsWith(this.root + sep)) throw new DestinationError('unsafe-key', `${this.root}: refusing unsafe destination key ${JSON.stringify(key)}`);
     return path;
   }
 
-  async put(input: PutInput): Promise<StoredObject> {
+  /** Errors no retry can fix (disk full, read-only, denied...) come out as DestinationErrors. */
+  put(input: PutInput): Promise<StoredObject> {
+    return onDisk(this.root, () => this.putFile(input));
+  }
+
+  private async putFile(input: PutInput): Promise<StoredObject> {
     const first = input.candidates[0];
     if (first === undefined) throw new Error('put needs at least one candidate key');
     const dir = dirname(this.pathOf(first));
@@ -137,15 +144,19 @@ export class DiskSink implements Sink {
     try {
       const file = new Writable({
         write(chunk: Buffer, _encoding, callback) {
-          handle.write(chunk).then(() => callback(), callback);
+          writeFully(handle, chunk).then(() => callback(), callback);
         },
       });
       await pipeline(input.body, measured.stream, file, ...(input.signal ? [{ signal: input.signal }] : []));
       await handle.sync();
+      const result = measured.result();
+      // What the filesystem holds is what went through: checked before the file is published.
+      const { size } = await handle.stat();
+      if (size !== result.size) throw new DestinationError('io', `${temp}: the filesystem holds ${size} bytes of the ${result.size} written; check the disk`);
+      return result;
     } finally {
       await handle.close();
     }
-    return measured.result();
   }
 
   /** Links the temp file under the first usable candidate key. */
@@ -180,7 +191,11 @@ export class DiskSink implements Sink {
    * fsyncs the directories that gained files, once for many files rather than once each, and all
    * at once (the filesystem commits concurrent fsyncs together).
    */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    return onDisk(this.root, () => this.syncDirectories());
+  }
+
+  private async syncDirectories(): Promise<void> {
     const dirs = [...this.unsynced];
     this.unsynced.clear();
     const results = await Promise.allSettled(dirs.map((dir) => fsyncPath(dir)));
@@ -221,14 +236,16 @@ export class DiskSink implements Sink {
 
   async writeText(key: string, text: string): Promise<void> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
-    const temp = join(dirname(path), tempName());
-    try {
-      await writeFile(temp, text, { flag: 'wx', mode: 0o644 });
-      await fsyncPath(temp);
-      await rename(temp, path);
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
+    await onDisk(path, async () => {
+      await mkdir(dirname(path), { recursive: true });
+      const temp = join(dirname(path), tempName());
+      try {
+        await writeFile(temp, text, { flag: 'wx', mode: 0o644 });
+        await fsyncPath(temp);
+        await rename(temp, path);
+      } finally {
+        await unlink(temp).catch(() => undefined);
+      }
+    });
   }
 }

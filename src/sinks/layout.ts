@@ -81,20 +81,36 @@ export function withSuffix(name: string, mediaId: string, length = 6): string {
   return `${stem}~${idSuffix(mediaId, length)}${ext}`;
 }
 
-/** `YYYY/MM` of the creation time in UTC; `unknown-date` when Google gave none we can read. */
-export function dateFolder(creationTime: string): string {
+/** Where items without a usable capture date go (DESIGN.md §4): never 1970/01. */
+export const UNDATED_FOLDER = 'unknown-date';
+
+/**
+ * The capture time in ms, or undefined for an item without a usable date: none given, not a
+ * date, outside years 0-9999, or exactly the Unix epoch (what an unset timestamp turns into).
+ */
+export function captureTimeMs(creationTime: string | undefined): number | undefined {
+  if (creationTime === undefined) return undefined;
   const ms = Date.parse(creationTime);
-  if (Number.isNaN(ms)) return 'unknown-date';
-  const date = new Date(ms);
-  const year = date.getUTCFullYear();
-  if (year < 0 || year > 9999) return 'unknown-date';
-  return `${String(year).padStart(4, '0')}/${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+  if (Number.isNaN(ms) || ms === 0) return undefined;
+  const year = new Date(ms).getUTCFullYear();
+  return year < 0 || year > 9999 ? undefined : ms;
 }
 
-/** The keys to try for an item, in order: the plain name, then ever longer id suffixes. */
-export function candidateKeys(item: { id: string; filename: string; mimeType: string; creationTime: string }): string[] {
+/** `YYYY/MM` of the creation time in UTC; `unknown-date` when Google gave none we can use. */
+export function dateFolder(creationTime: string | undefined): string {
+  const ms = captureTimeMs(creationTime);
+  if (ms === undefined) return UNDATED_FOLDER;
+  const date = new Date(ms);
+  return `${String(date.getUTCFullYear()).padStart(4, '0')}/${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/**
+ * The keys to try for an item, in order: the plain name, then ever longer id suffixes. An item
+ * without a name is called `item-<hash of its id><extension from its MIME type>`.
+ */
+export function candidateKeys(item: { id: string; filename?: string; mimeType?: string; creationTime?: string }): string[] {
   const folder = dateFolder(item.creationTime);
-  const name = sanitizeFilename(item.filename, item.id, item.mimeType);
+  const name = sanitizeFilename(item.filename ?? '', item.id, item.mimeType ?? '');
   return [name, withSuffix(name, item.id, 6), withSuffix(name, item.id, 12), withSuffix(name, item.id, 64)].map((n) => `${folder}/${n}`);
 }
 

@@ -1,17 +1,19 @@
 // The Library API as a source of descriptors: one API call per page of up to 100 items.
 import { LibraryClient, LIBRARY_MAX_PAGE_SIZE } from '../google/library-client.js';
 import type { MediaItem, SearchFilters } from '../google/types.js';
-import { kindOf, type DescriptorPage, type MediaDescriptor } from './descriptor.js';
+import { kindOf, videoStatusOf, type DescriptorPage, type MediaDescriptor } from './descriptor.js';
 
+/** The descriptor of a Library item; any field Google omitted stays absent. */
 export function describeMediaItem(item: MediaItem): MediaDescriptor {
-  const video = item.mediaMetadata.video;
+  const video = item.mediaMetadata?.video;
+  const creationTime = item.mediaMetadata?.creationTime;
   return {
     id: item.id,
-    filename: item.filename,
-    mimeType: item.mimeType,
+    ...(item.filename ? { filename: item.filename } : {}),
+    ...(item.mimeType ? { mimeType: item.mimeType } : {}),
     kind: kindOf(item.mimeType, video !== undefined),
-    creationTime: item.mediaMetadata.creationTime,
-    ...(video ? { videoStatus: video.status ?? 'UNSPECIFIED' } : {}),
+    ...(creationTime ? { creationTime } : {}),
+    ...(video ? { videoStatus: videoStatusOf(video.status) } : {}),
   };
 }
 

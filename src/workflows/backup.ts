@@ -12,10 +12,12 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
   sleep,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -23,6 +25,7 @@ import type { DownloadBatchResult, ItemFailure } from '../activities/download-ba
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import {
   FAILURE_TYPES,
+  MEMO_KEYS,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -34,7 +37,8 @@ import {
   type BackupSummary,
 } from './messages.js';
 
-const RECENT_FAILURES = 20;
+/** Failed items kept in the workflow's state (the destination's failures.jsonl has them all). */
+const FAILURES_KEPT = 50;
 /** ms until the next HH:MM[:SS] UTC after `now`. */
 export function msUntilUtc(time: string, now: number): number {
   const [h = 8, m = 0, sec = 0] = time.split(':').map(Number);
@@ -42,6 +46,20 @@ export function msUntilUtc(time: string, now: number): number {
   let next = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), h, m, sec);
   if (next <= now) next += 24 * 60 * 60 * 1000;
   return next - now;
+}
+
+/** The message of a batch that failed on a bug in our code (its items are given up, the backup goes on). */
+function bugFailure(error: unknown): string | undefined {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure) || error.cause.type !== FAILURE_TYPES.bug) return undefined;
+  return error.cause.message;
+}
+
+/** What the Web UI's memo shows of a finished run: counts, and which items failed. */
+export function resultMemo(counters: BackupCounters, failures: readonly ItemFailure[]): Record<string, unknown> {
+  return {
+    [MEMO_KEYS.result]: `${counters.stored} stored, ${counters.skipped} already there, ${counters.failed} failed`,
+    [MEMO_KEYS.failedItems]: failures.slice(0, 10).map((f) => `${f.filename ?? f.id}: ${f.reason}`),
+  };
 }
 
 function quotaFailure(error: unknown): { retryAfterMs?: number } | undefined {
@@ -130,7 +148,13 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
       failed: counters.failed + result.failed.length,
     };
     deferred = [...deferred, ...result.deferred];
-    recentFailures = [...recentFailures, ...result.failed].slice(-RECENT_FAILURES);
+    recentFailures = [...recentFailures, ...result.failed].slice(0, FAILURES_KEPT);
+  }
+
+  /** A batch that hit a bug in our code: its items count as failed, and the backup goes on. */
+  function giveUpBatch(items: readonly MediaDescriptor[], reason: string): void {
+    log.error('a download batch failed on an internal error; its items are recorded as failed', { items: items.length, reason });
+    merge({ stored: 0, storedBytes: 0, skipped: 0, deferred: [], failed: items.map((d) => ({ id: d.id, ...(d.filename ? { filename: d.filename } : {}), reason, attempts: 1 })) });
   }
 
   /** Starts a batch in the background; it never rejects (a failure is kept in `fatal`). */
@@ -138,7 +162,9 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
     const run = withQuotaSleep(() => downloads.downloadBatch({ account: input.account, destination: input.destination, items, sidecars: options.sidecars }))
       .then(merge)
       .catch((error: unknown) => {
-        fatal ??= error instanceof Error ? error : new Error(String(error));
+        const bug = bugFailure(error);
+        if (bug !== undefined) giveUpBatch(items, bug);
+        else fatal ??= error instanceof Error ? error : new Error(String(error));
       })
       .finally(() => inFlight.delete(run));
     inFlight.add(run);
@@ -198,6 +224,7 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
   // Temp files of workers killed during the run (their attempts were retried elsewhere).
   await housekeeping.sweepDestination(input.destination);
   phase = 'done';
+  if (patched('result-memo')) upsertMemo(resultMemo(counters, recentFailures));
   const summary: BackupSummary = { ...progress(), stillProcessing: deferred };
   log.info('backup finished', { ...counters, stillProcessing: deferred.length });
   return summary;

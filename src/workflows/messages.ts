@@ -17,8 +17,18 @@ export const FAILURE_TYPES = {
   dailyQuota: 'daily-quota',
   /** Bad local configuration (credentials file, account). */
   config: 'config',
-  /** The destination refuses us (missing bucket, wrong credentials, no permission). */
+  /** The destination refuses us (missing bucket, wrong credentials, no permission, disk full, read-only). */
   destination: 'destination',
+  /** A bug in our code (neither classified nor I/O): the batch's items are recorded as failed. */
+  bug: 'bug',
+} as const;
+
+/** Memo keys the workflow keeps up to date for the Web UI (besides those set at start). */
+export const MEMO_KEYS = {
+  /** One line: counts of stored, skipped and failed items. */
+  result: 'result',
+  /** Names (or ids) and reasons of the first failed items. */
+  failedItems: 'failedItems',
 } as const;
 
 export const SEARCH_ATTRIBUTES = {
@@ -96,6 +106,7 @@ export interface BackupProgress extends BackupCounters {
   readonly batchesInFlight: number;
   readonly startedAt: string;
   readonly sleepingUntil?: string;
+  /** The first items given up in this backup (at most 50; the destination's failures.jsonl has all). */
   readonly recentFailures: readonly ItemFailure[];
   readonly runs: number;
 }
