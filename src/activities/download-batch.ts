@@ -156,7 +156,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
       for (let attempt = 0; ; attempt++) {
         if (!current.baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${item.filename}`);
         try {
-          const media = await openMedia(current.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal });
+          const media = await openMedia(current.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: client.mediaOrigins });
           const stored = await sink.put({
             candidates: candidateKeys(descriptor),
             body: media.body,

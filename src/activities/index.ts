@@ -1,6 +1,6 @@
 // Activities are factories over injected dependencies (temporalio/samples-typescript style):
 // the worker builds them once; workflows see only their types.
-import type { GoogleEndpoints } from '../config.js';
+import { apiOrigins, type GoogleEndpoints } from '../config.js';
 import { destinationLabel, openSink, type DestinationSpec } from '../destination.js';
 import { loadCredentials, type AccountRef } from '../google/account.js';
 import { RefreshingAccessTokens, type AccessTokenSource } from '../google/credentials.js';
@@ -38,9 +38,10 @@ export function createActivities(deps: ActivityDeps) {
     }
     return source;
   };
+  const mediaOrigins = apiOrigins(deps.endpoints);
   const library = async (ref: AccountRef) => {
     const tokens = await tokensFor(ref);
-    return { tokens, client: new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens }) };
+    return { tokens, client: new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens, mediaOrigins }) };
   };
   const urls = new BaseUrlCache();
   const downloadBatch = createDownloadActivity({ library, urls });

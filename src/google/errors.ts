@@ -23,9 +23,11 @@ export type GoogleErrorKind =
   /** 403 from a baseUrl: it expired (or was never valid); fetch a fresh one. */
   | 'url-expired'
   /** The body ended early or its length did not match. */
-  | 'truncated';
+  | 'truncated'
+  /** A baseUrl outside Google's media hosts and the configured API roots: the token is not sent there. */
+  | 'untrusted-host';
 
-const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request']);
+const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request', 'untrusted-host']);
 
 /** Google asks for at least 30 s after a 429. */
 export const MIN_RATE_LIMIT_DELAY_MS = 30_000;
