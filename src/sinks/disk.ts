@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fsyncPath } from '../fsync.js';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
 import type { PutInput, Sink, StoredObject } from './sink.js';
@@ -59,15 +60,6 @@ export async function sweepDirectory(dir: string): Promise<number> {
     removed += 1;
   }
   return removed;
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function sha256File(path: string): Promise<string> {
