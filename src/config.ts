@@ -49,6 +49,14 @@ export function googleEndpoints(env: Env = process.env): GoogleEndpoints {
   };
 }
 
+/**
+ * The origins of the configured Photos API roots. Besides Google's media hosts, these are the
+ * only places a media download sends the sign-in to (an emulator serves its media there).
+ */
+export function apiOrigins(endpoints: Pick<GoogleEndpoints, 'libraryApiUrl' | 'pickerApiUrl'>): string[] {
+  return [...new Set([endpoints.libraryApiUrl, endpoints.pickerApiUrl].map((url) => new URL(url).origin))];
+}
+
 /** Where accounts and tokens live (dir 0700, files 0600). */
 export function configDir(env: Env = process.env): string {
   return setting(env, 'GPHOTOS_CONFIG_DIR', join(homedir(), '.config', 'gphotos-backup'));

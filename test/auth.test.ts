@@ -63,9 +63,13 @@ describe('auth', async () => {
 
   /**
    * A browser that follows the emulator's consent (approved at once) and then the loopback
-   * redirect; `edit.auth` and `edit.redirect` tamper with either URL.
+   * redirect; `edit.auth` and `edit.redirect` tamper with either URL, `edit.beforeRedirect` runs
+   * (e.g. a stray request) before the redirect is followed.
    */
-  function browser(visit: BrowserVisit, edit: { auth?: (url: URL) => void; redirect?: (url: URL) => void } = {}): (url: string) => Promise<void> {
+  function browser(
+    visit: BrowserVisit,
+    edit: { auth?: (url: URL) => void; redirect?: (url: URL) => void; beforeRedirect?: (url: URL) => Promise<void> } = {},
+  ): (url: string) => Promise<void> {
     const go = async (url: string) => {
       const authUrl = new URL(url);
       visit.authUrl = new URL(url);
@@ -75,6 +79,7 @@ describe('auth', async () => {
       const redirect = new URL(consent.headers.get('location') ?? '');
       edit.redirect?.(redirect);
       visit.redirect = redirect;
+      await edit.beforeRedirect?.(redirect);
       const page = await fetch(redirect);
       visit.pageStatus = page.status;
       visit.page = await page.text();
@@ -162,16 +167,40 @@ describe('auth', async () => {
     assert.match(result.err, new RegExp(`warning: Google did not grant ${SCOPES.pickerReadOnly.replace(/\./g, '\\.')}`));
   });
 
-  it('login rejects a redirect with a wrong state and stores nothing', async () => {
+  it('login refuses a redirect with a wrong state, waits on until its timeout, and stores nothing', async () => {
     const { dir, env } = await setup();
     const visit: BrowserVisit = {};
-    const result = await run(['login'], { env, openBrowser: browser(visit, { redirect: (url) => url.searchParams.set('state', 'forged') }) });
+    const started = Date.now();
+    const result = await run(['login'], { env, loginTimeoutMs: 1500, openBrowser: browser(visit, { redirect: (url) => url.searchParams.set('state', 'forged') }) });
     assert.equal(result.code, 1);
-    assert.match(result.err, /wrong "state"/);
+    assert.ok(Date.now() - started >= 1400, 'the wrong state did not end the wait');
+    assert.match(result.err, /no sign-in arrived from the browser within 2 s \(1 request\(s\) with a wrong "state"/);
     await visit.done;
     assert.equal(visit.pageStatus, 400);
     assert.match(visit.page ?? '', /Sign-in failed/);
+    assert.match(visit.page ?? '', /wrong &#34;state&#34;.*was ignored/);
     assert.deepEqual(await new TokenStore(dir).list(), []);
+  });
+
+  it('a stray request with a wrong state gets an error page; the real redirect after it signs in', async () => {
+    const { dir, env } = await setup();
+    const visit: BrowserVisit = {};
+    const stray: { status?: number; page?: string } = {};
+    const strayFirst = async (redirect: URL) => {
+      const forged = new URL(redirect);
+      forged.searchParams.set('state', 'forged');
+      const answer = await fetch(forged);
+      stray.status = answer.status;
+      stray.page = await answer.text();
+    };
+    const result = await run(['login', '--account', 'alice'], { env, openBrowser: browser(visit, { beforeRedirect: strayFirst }) });
+    assert.equal(result.code, 0, result.err);
+    await visit.done;
+    assert.equal(stray.status, 400);
+    assert.match(stray.page ?? '', /Sign-in failed/);
+    assert.equal(visit.pageStatus, 200);
+    assert.match(visit.page ?? '', /Signed in/);
+    assert.deepEqual(await new TokenStore(dir).list(), ['alice']);
   });
 
   it('login rejects error=access_denied on the redirect', async () => {

@@ -201,7 +201,7 @@ class BatchRun {
     const { ctx, input, sink, manifest, tokens, progress } = this.run;
     if (!item.baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${itemLabel(item)}`);
     const descriptor = describeMediaItem(item);
-    const media = await openMedia(item.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal });
+    const media = await openMedia(item.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: this.run.client.mediaOrigins });
     const captured = captureTimeMs(descriptor.creationTime);
     const stored = await sink.put({
       candidates: candidateKeys(descriptor),

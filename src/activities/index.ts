@@ -1,9 +1,9 @@
 // Activities are factories over injected dependencies (temporalio/samples-typescript style):
 // the worker builds them once; workflows see only their types.
-import type { GoogleEndpoints } from '../config.js';
+import { apiOrigins, type GoogleEndpoints } from '../config.js';
 import { destinationLabel, openSink, type DestinationSpec } from '../destination.js';
-import { loadCredentials, type AccountRef } from '../google/account.js';
-import { RefreshingAccessTokens, type AccessTokenSource } from '../google/credentials.js';
+import type { AccountRef } from '../google/account.js';
+import { AccountTokens } from '../google/account-tokens.js';
 import { LibraryClient } from '../google/library-client.js';
 import type { TokenStore } from '../google/token-store.js';
 import type { SearchFilters } from '../google/types.js';
@@ -26,21 +26,12 @@ export interface ListPageInput {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  // One token source per account per worker: tokens are refreshed once an hour, not per activity.
-  const tokenSources = new Map<string, Promise<AccessTokenSource>>();
-  const tokensFor = (ref: AccountRef): Promise<AccessTokenSource> => {
-    const key = JSON.stringify(ref);
-    let source = tokenSources.get(key);
-    if (!source) {
-      source = loadCredentials(ref, deps.tokenStore).then((user) => new RefreshingAccessTokens(user, deps.endpoints));
-      void source.catch(() => tokenSources.delete(key));
-      tokenSources.set(key, source);
-    }
-    return source;
-  };
+  // One token source per sign-in per worker, reloaded when its credentials file changes.
+  const accounts = new AccountTokens(deps.tokenStore, deps.endpoints);
+  const mediaOrigins = apiOrigins(deps.endpoints);
   const library = async (ref: AccountRef) => {
-    const tokens = await tokensFor(ref);
-    return { tokens, client: new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens }) };
+    const tokens = await accounts.tokensFor(ref);
+    return { tokens, client: new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens, mediaOrigins }) };
   };
   const urls = new BaseUrlCache();
   const downloadBatch = createDownloadActivity({ library, urls });

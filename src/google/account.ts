@@ -6,6 +6,11 @@ import type { TokenStore } from './token-store.js';
 
 export type AccountRef = { readonly account: string } | { readonly credentialsFile: string };
 
+/** The file holding the sign-in's `authorized_user` JSON. */
+export function credentialsPath(ref: AccountRef, store: TokenStore): string {
+  return 'account' in ref ? store.pathFor(ref.account) : ref.credentialsFile;
+}
+
 export function loadCredentials(ref: AccountRef, store: TokenStore): Promise<AuthorizedUser> {
   return 'account' in ref ? store.load(ref.account) : readAuthorizedUser(ref.credentialsFile);
 }

@@ -25,9 +25,11 @@ export type GoogleErrorKind =
   /** The body ended early or its length did not match. */
   | 'truncated'
   /** A 2xx answer that is not what the API documents (HTML, wrong types, ids not asked for). */
-  | 'invalid-response';
+  | 'invalid-response'
+  /** A baseUrl outside Google's media hosts and the configured API roots: the token is not sent there. */
+  | 'untrusted-host';
 
-const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request', 'invalid-response']);
+const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request', 'invalid-response', 'untrusted-host']);
 
 /** Google asks for at least 30 s after a 429. */
 export const MIN_RATE_LIMIT_DELAY_MS = 30_000;

@@ -52,8 +52,18 @@ export async function callJson<T>(options: ApiClientOptions, operation: string, 
   }
 }
 
+export interface LibraryClientOptions extends ApiClientOptions {
+  /** Origins besides Google's media hosts that this API's baseUrls may point to (default: the API root's). */
+  readonly mediaOrigins?: readonly string[];
+}
+
 export class LibraryClient {
-  constructor(private readonly options: ApiClientOptions) {}
+  /** Where media downloads of this client's baseUrls may send the token, besides Google's media hosts. */
+  readonly mediaOrigins: readonly string[];
+
+  constructor(private readonly options: LibraryClientOptions) {
+    this.mediaOrigins = options.mediaOrigins ?? [new URL(options.apiUrl).origin];
+  }
 
   list(pageSize: number, pageToken?: string): Promise<ListMediaItemsResponse> {
     const query = new URLSearchParams({ pageSize: String(Math.min(pageSize, LIBRARY_MAX_PAGE_SIZE)) });

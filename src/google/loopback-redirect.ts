@@ -1,7 +1,9 @@
 // The loopback half of the installed-app OAuth flow (RFC 8252 §7.3): an HTTP server on
 // 127.0.0.1 that receives exactly one authorization redirect, checks its `state`, and holds the
 // browser's request open until the caller has exchanged the code, so the page can say whether
-// the sign-in worked.
+// the sign-in worked. A request with a wrong `state` (a stale tab, or anything else on this
+// machine that finds the port) gets an error page and is otherwise ignored: it cannot end the
+// sign-in, which goes on waiting for the real redirect until its timeout.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../config.js';
@@ -58,6 +60,8 @@ interface Waiter {
 export class LoopbackReceiver {
   private waiter: Waiter | undefined;
   private settled = false;
+  /** Requests refused for a wrong `state` while waiting (told when the wait times out). */
+  private wrongStates = 0;
 
   private constructor(
     private readonly server: Server,
@@ -87,13 +91,14 @@ export class LoopbackReceiver {
     return `http://127.0.0.1:${this.port}/`;
   }
 
-  /** Waits for the redirect carrying `state`; rejects on a wrong state, an `error=`, or the timeout. */
+  /** Waits for the redirect carrying `state`; rejects on its `error=` or the timeout (a wrong state is refused and ignored). */
   waitForRedirect(state: string, timeoutMs: number): Promise<Redirect> {
     if (this.waiter || this.settled) throw new Error('LoopbackReceiver waits for one redirect only');
     return new Promise<Redirect>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.settle();
-        reject(new OAuthError(`no sign-in arrived from the browser within ${Math.round(timeoutMs / 1000)} s; run the login again`));
+        const refused = this.wrongStates > 0 ? ` (${this.wrongStates} request(s) with a wrong "state", from a stale tab or not from Google, were refused)` : '';
+        reject(new OAuthError(`no sign-in arrived from the browser within ${Math.round(timeoutMs / 1000)} s${refused}; run the login again`));
       }, timeoutMs);
       this.waiter = {
         state,
@@ -128,14 +133,17 @@ export class LoopbackReceiver {
       void send(res, 409, resultPage(false, 'This sign-in is already finished or has timed out; run the login again.'));
       return;
     }
+    if (q.get('state') !== waiter.state) {
+      // Not the redirect this sign-in waits for: refuse it, and keep waiting for the real one.
+      this.wrongStates += 1;
+      void send(res, 400, resultPage(false, 'This request carried a wrong "state" (a stale tab or a forged request) and was ignored. Finish the sign-in in the tab the login opened last.'));
+      return;
+    }
     waiter.finish();
     // A failure is answered first, so the browser shows the page before the listener closes.
     const fail = (message: string) => {
       void send(res, 400, resultPage(false, message)).then(() => waiter.reject(new OAuthError(message)));
     };
-    if (q.get('state') !== waiter.state) {
-      return fail('The redirect carried a wrong "state" (a stale tab or a forged request); the sign-in was aborted. Run the login again.');
-    }
     const error = q.get('error');
     if (error !== null) {
       const description = q.get('error_description');

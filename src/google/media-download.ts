@@ -1,6 +1,7 @@
 // Downloads of media bytes from a baseUrl: `=d` for photos, `=dv` for videos (never `=w-h`,
 // which gives resized bytes without EXIF). The bearer token is sent (Picker URLs need it; for
-// Library URLs it is harmless). Errors are classified here.
+// Library URLs it is harmless), but only to Google's media hosts and the configured API origins.
+// Errors are classified here.
 import { Readable, Transform } from 'node:stream';
 import type { AccessTokenSource } from './credentials.js';
 import { classifyApiResponse, classifyNetworkError, GooglePhotosError } from './errors.js';
@@ -16,8 +17,45 @@ export interface MediaResponse {
   readonly size?: number;
 }
 
+/** Google serves media bytes from https hosts under this domain (lh3., video-downloads., ...). */
+export const GOOGLE_MEDIA_DOMAIN = 'googleusercontent.com';
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a download may go with the bearer token: https on Google's media hosts, or one of
+ * `allowedOrigins` (the configured API roots). Anything else is refused before a request is made;
+ * the message names the host only, never the capability URL.
+ */
+export function checkMediaUrl(url: string, allowedOrigins: readonly string[] = []): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new GooglePhotosError('untrusted-host', 'media download: the baseUrl is not a valid URL; the sign-in was not sent');
+  }
+  const { protocol, hostname } = parsed;
+  if (protocol === 'https:' && (hostname === GOOGLE_MEDIA_DOMAIN || hostname.endsWith(`.${GOOGLE_MEDIA_DOMAIN}`))) return parsed;
+  if (allowedOrigins.some((origin) => originOf(origin) === parsed.origin)) return parsed;
+  throw new GooglePhotosError(
+    'untrusted-host',
+    `media download: refused to send the sign-in to ${protocol}//${parsed.host}: media URLs must be https on *.${GOOGLE_MEDIA_DOMAIN} or on a configured API root (GPHOTOS_LIBRARY_API_URL, GPHOTOS_PICKER_API_URL)`,
+  );
+}
+
 export interface OpenMediaOptions {
   readonly tokens: AccessTokenSource;
+  /**
+   * Origins besides Google's media hosts that may receive the token (the configured API roots,
+   * e.g. an emulator's). Absent: Google's media hosts only.
+   */
+  readonly allowedOrigins?: readonly string[];
   readonly signal?: AbortSignal;
   /** How long to wait for the response headers (default 120 s). */
   readonly firstByteTimeoutMs?: number;
@@ -31,6 +69,7 @@ export interface OpenMediaOptions {
  * longer than `idleTimeoutMs`; a stalled download fails as a (retryable) network error.
  */
 export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenMediaOptions): Promise<MediaResponse> {
+  const url = checkMediaUrl(downloadUrl(baseUrl, kind), options.allowedOrigins);
   const token = await options.tokens.token();
   const watchdog = new AbortController();
   const fail = (what: string, ms: number) => watchdog.abort(new GooglePhotosError('network', `media download: ${what} for ${ms / 1000} s`));
@@ -39,7 +78,7 @@ export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenM
   const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
   let response: Response;
   try {
-    response = await fetch(downloadUrl(baseUrl, kind), { headers: { authorization: `Bearer ${token}` }, signal });
+    response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
   } catch (error) {
     clearTimeout(timer);
     throw classifyNetworkError('media download', watchdog.signal.aborted ? watchdog.signal.reason : error);

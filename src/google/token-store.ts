@@ -1,8 +1,11 @@
 // The token store: one `authorized_user` file per account under GPHOTOS_CONFIG_DIR/accounts
-// (directories 0700, files 0600), written atomically.
-import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+// (directories 0700, files 0600), written atomically and durably: a temp file, fsynced, renamed
+// over the old one, then the directory fsynced, so a crash leaves the old sign-in or the new one.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../config.js';
+import { fsyncPath } from '../fsync.js';
 import { readAuthorizedUser, type AuthorizedUser } from './credentials.js';
 
 const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
@@ -41,9 +44,21 @@ export class TokenStore {
     await mkdir(this.accountsDir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700);
     await chmod(this.accountsDir, 0o700);
-    const temp = `${file}.tmp-${process.pid}`;
-    await writeFile(temp, `${JSON.stringify(user, null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, file);
+    const temp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    try {
+      const handle = await open(temp, 'wx', 0o600);
+      try {
+        await handle.writeFile(`${JSON.stringify(user, null, 2)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await fsyncPath(this.accountsDir);
     return file;
   }
 

@@ -11,6 +11,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DestinationError, onDisk } from './errors.js';
 import { writeFully } from './write-fully.js';
+import { fsyncPath } from '../fsync.js';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
 import type { PutInput, Sink, StoredObject } from './sink.js';
@@ -61,15 +62,6 @@ export async function sweepDirectory(dir: string): Promise<number> {
     removed += 1;
   }
   return removed;
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function sha256File(path: string): Promise<string> {
