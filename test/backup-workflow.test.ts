@@ -12,10 +12,11 @@ import { toActivityFailure } from '../src/activities/failures.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/devserver/temporal.js';
 import { GooglePhotosError } from '../src/google/errors.js';
 import { backup, msUntilUtc } from '../src/workflows/backup.js';
-import { DEFAULT_BACKUP_OPTIONS, pauseSignal, progressQuery, resumeSignal, type BackupInput, type BackupOptions, type BackupProgress } from '../src/workflows/messages.js';
+import { DEFAULT_BACKUP_OPTIONS, pauseSignal, progressQuery, resumeSignal, type BackupInput, type BackupOptions } from '../src/workflows/messages.js';
 import { gate, mockActivities, photo, storedAll, video, type MockedActivities } from './harness/mock-activities.js';
 import { mockedWorker, startTimeSkipping } from './harness/time-skipping.js';
 import { tempDir } from './harness/tmp.js';
+import { progressWhen, until } from './harness/wait.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -32,14 +33,6 @@ async function timersOf(handle: WorkflowHandle): Promise<number[]> {
       const timeout = event.timerStartedEventAttributes?.startToFireTimeout;
       return Number(timeout?.seconds ?? 0) * 1000 + Math.round((timeout?.nanos ?? 0) / 1e6);
     });
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('backup workflow with mocked activities (time skipping)', () => {
@@ -66,9 +59,8 @@ describe('backup workflow with mocked activities (time skipping)', () => {
     });
     const summary = await withBackup(mocks, input(), async (handle) => {
       // Time stands still until the test awaits the result: the workflow is seen asleep first.
-      let sleeping: BackupProgress | undefined;
-      await until(async () => (sleeping = await handle.query(progressQuery)).status === 'sleeping-for-quota');
-      assert.ok(sleeping?.sleepingUntil);
+      const sleeping = await progressWhen(handle, (p) => p.status === 'sleeping-for-quota');
+      assert.ok(sleeping.sleepingUntil);
       const failedAt = mocks.batchCalls[0]?.scheduledMs ?? 0;
       const resetAt = failedAt + msUntilUtc(DEFAULT_BACKUP_OPTIONS.quotaResetUtc, failedAt) + DEFAULT_BACKUP_OPTIONS.quotaResetMarginSeconds * 1000;
       assert.ok(Math.abs(Date.parse(sleeping.sleepingUntil) - resetAt) < 5000, `sleeps until ${sleeping.sleepingUntil}, reset at ${new Date(resetAt).toISOString()}`);
@@ -131,13 +123,10 @@ describe('backup workflow with mocked activities (time skipping)', () => {
       return storedAll(batch.items);
     });
     const summary = await withBackup(mocks, input({ concurrency: 1, heartbeatTimeoutSeconds: 3600 }), async (handle) => {
-      await until(() => Promise.resolve(mocks.batchCalls.length === 1));
+      await until(() => mocks.batchCalls.length === 1);
       await handle.signal(pauseSignal);
       hold.open();
-      await until(async () => {
-        const p = await handle.query(progressQuery);
-        return p.status === 'paused' && p.batchesInFlight === 0 && p.stored === 2;
-      });
+      await progressWhen(handle, (p) => p.status === 'paused' && p.batchesInFlight === 0 && p.stored === 2);
       await env.sleep('6 hours');
       assert.equal(mocks.listCalls.length, 1, 'nothing listed while paused');
       assert.equal(mocks.batchCalls.length, 1, 'nothing downloaded while paused');
@@ -176,12 +165,12 @@ describe('backup workflow with mocked activities (dev server suggesting continue
     const summary = await worker.runUntil(async () => {
       const handle = await client.workflow.start(backup, { taskQueue: 'can-pause', workflowId: 'backup/can-pause', args: [input({ heartbeatTimeoutSeconds: 3600 })] });
       // The first page's batch is in flight and the run waits for it before continuing as new.
-      await until(() => Promise.resolve(mocks.batchCalls.length === 1));
+      await until(() => mocks.batchCalls.length === 1);
       await handle.signal(pauseSignal);
       hold.open();
       const next = client.workflow.getHandle<typeof backup>(handle.workflowId);
       await until(async () => (await next.describe()).runId !== handle.firstExecutionRunId);
-      await until(async () => (await next.query(progressQuery)).runs === 2);
+      await progressWhen(next, (p) => p.runs === 2);
       await new Promise((r) => setTimeout(r, 1500));
       const progress = await next.query(progressQuery);
       assert.equal(progress.status, 'paused', 'the new run is paused');
