@@ -28,23 +28,32 @@ MSG
   fi
 }
 
-# build NAME MODULE VERSION BINARY ENVVAR
-build() {
-  local name=$1 module=$2 version=$3 binary=$4 envvar=$5
+# existing NAME VERSION BINARY ENVVAR: prints the binary to use when there is one already (named by
+# the variable, cached, or on PATH); returns 1 when it has to be built or fetched.
+existing() {
+  local name=$1 version=$2 binary=$3 envvar=$4
   local given="${!envvar:-}"
   if [ -n "$given" ]; then
     [ -x "$given" ] || { log "$envvar=$given is not an executable file"; exit 2; }
-    echo "$given"; return
+    echo "$given"; return 0
   fi
-  local dir="$TOOLS_DIR/$name-$version"
-  if [ -x "$dir/bin/$binary" ]; then
-    log "$name $version: cached at $dir/bin/$binary"
-    echo "$dir/bin/$binary"; return
+  local cached="$TOOLS_DIR/$name-$version/bin/$binary"
+  if [ -x "$cached" ]; then
+    log "$name $version: cached at $cached"
+    echo "$cached"; return 0
   fi
   if [ "${GPHOTOS_PROVISION_IGNORE_PATH:-}" != 1 ] && command -v "$binary" >/dev/null 2>&1; then
     log "$name: using $(command -v "$binary") from PATH"
-    command -v "$binary"; return
+    command -v "$binary"; return 0
   fi
+  return 1
+}
+
+# build NAME MODULE VERSION BINARY ENVVAR
+build() {
+  local name=$1 module=$2 version=$3 binary=$4 envvar=$5
+  existing "$name" "$version" "$binary" "$envvar" && return
+  local dir="$TOOLS_DIR/$name-$version"
   need_go "$name" "$envvar"
   log "$name $version: building with go install (once; cached in $dir)"
   local start=$SECONDS tmp="$dir.tmp.$$"
@@ -71,20 +80,9 @@ LAUNCHER
 
 # test_server: the cached launcher, else the jars and their dependencies from Maven Central.
 test_server() {
-  local given="${TEMPORAL_TEST_SERVER_PATH:-}" name=temporal-test-server
-  if [ -n "$given" ]; then
-    [ -x "$given" ] || { log "TEMPORAL_TEST_SERVER_PATH=$given is not an executable file"; exit 2; }
-    echo "$given"; return
-  fi
+  local name=temporal-test-server
+  existing "$name" "$TEST_SERVER_VERSION" "$name" TEMPORAL_TEST_SERVER_PATH && return
   local dir="$TOOLS_DIR/$name-$TEST_SERVER_VERSION"
-  if [ -x "$dir/bin/$name" ]; then
-    log "$name $TEST_SERVER_VERSION: cached at $dir/bin/$name"
-    echo "$dir/bin/$name"; return
-  fi
-  if [ "${GPHOTOS_PROVISION_IGNORE_PATH:-}" != 1 ] && command -v "$name" >/dev/null 2>&1; then
-    log "$name: using $(command -v "$name") from PATH"
-    command -v "$name"; return
-  fi
   if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
     log "Java (11 or newer) and Maven are required to fetch $name (or point TEMPORAL_TEST_SERVER_PATH at one)."
     exit 2
