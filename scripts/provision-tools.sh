@@ -67,12 +67,15 @@ build() {
 # The launcher takes what the TypeScript SDK gives an 'existing-path' test server: <port> (and any
 # extra args). Without --enable-time-skipping the server starts with time skipping locked, as the
 # SDK expects: its client unlocks it while a test awaits a workflow result. JVM flags favour a fast
-# start: the SDK gives the server 5 s to answer.
+# start: the SDK gives the server 5 s to answer. The SDK stops the server when a test tears its
+# environment down; a watchdog stops it too when the process that started it dies without that.
 write_test_server_launcher() {
   cat >"$1/bin/temporal-test-server" <<LAUNCHER
 #!/bin/sh
 # Temporal test server $TEST_SERVER_VERSION (io.temporal:temporal-test-server): temporal-test-server PORT [--enable-time-skipping]
 [ -n "\$1" ] || { echo "usage: \$0 PORT [--enable-time-skipping]" >&2; exit 2; }
+parent=\$PPID server=\$\$
+(while kill -0 "\$parent" 2>/dev/null && kill -0 "\$server" 2>/dev/null; do sleep 1; done; kill "\$server" 2>/dev/null) </dev/null >/dev/null 2>&1 &
 exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -cp '$2/lib/*' io.temporal.testserver.TestServer "\$@"
 LAUNCHER
   chmod 755 "$1/bin/temporal-test-server"
