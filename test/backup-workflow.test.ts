@@ -1,6 +1,7 @@
 // The backup workflow alone, with mocked activities, on the Java SDK's time-skipping test server:
 // the daily-quota sleep, PROCESSING videos retried with backoff, and pause/resume run in seconds
-// although they span hours of workflow time.
+// although they span hours of workflow time. A pause just before continue-as-new runs on the dev
+// server, whose continue-as-new threshold can be set.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
@@ -35,21 +36,20 @@ async function timersOf(handle: WorkflowHandle): Promise<number[]> {
     });
 }
 
-describe('backup workflow with mocked activities (time skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let queue = 0;
-  before(async () => {
-    env = await startTimeSkipping();
-  });
-  after(() => env?.teardown());
+// One time-skipping test server for the file, started by the first test that needs it.
+let env: TestWorkflowEnvironment | undefined;
+let queue = 0;
+after(() => env?.teardown());
 
-  /** Starts a backup on a fresh task queue served by a worker with `mocks`; runs `body` while the worker runs. */
-  async function withBackup<T>(mocks: MockedActivities, args: BackupInput, body: (handle: WorkflowHandle<typeof backup>) => Promise<T>): Promise<T> {
-    const taskQueue = `wf-${++queue}`;
-    const worker = await mockedWorker(env.nativeConnection, taskQueue, mocks.activities);
-    return worker.runUntil(async () => body(await env.client.workflow.start(backup, { taskQueue, workflowId: `backup/${taskQueue}`, args: [args] })));
-  }
+/** Starts a backup on a fresh task queue served by a worker with `mocks`; runs `body` while the worker runs. */
+async function withBackup<T>(mocks: MockedActivities, args: BackupInput, body: (handle: WorkflowHandle<typeof backup>, server: TestWorkflowEnvironment) => Promise<T>): Promise<T> {
+  const server = (env ??= await startTimeSkipping());
+  const taskQueue = `wf-${++queue}`;
+  const worker = await mockedWorker(server.nativeConnection, taskQueue, mocks.activities);
+  return worker.runUntil(async () => body(await server.client.workflow.start(backup, { taskQueue, workflowId: `backup/${taskQueue}`, args: [args] }), server));
+}
 
+describe('backup workflow, time skipping: daily quota', () => {
   it('sleeps until the daily quota resets, then goes on with the same batch', async () => {
     const items = [photo(1), photo(2), photo(3)];
     const quota = toActivityFailure(new GooglePhotosError('daily-quota', 'Quota exceeded for quota metric media requests per day'));
@@ -78,6 +78,9 @@ describe('backup workflow with mocked activities (time skipping)', () => {
     assert.equal(mocks.sweeps.length, 1);
   });
 
+});
+
+describe('backup workflow, time skipping: PROCESSING videos', () => {
   it('retries PROCESSING videos with a growing pause until they are READY', async () => {
     const clip = video(1);
     const mocks = mockActivities([[photo(1), clip]], (batch, call) => {
@@ -115,6 +118,9 @@ describe('backup workflow with mocked activities (time skipping)', () => {
     assert.equal(summary.status, 'done');
   });
 
+});
+
+describe('backup workflow, time skipping: pause and resume', () => {
   it('pause lets running batches finish and starts nothing new, even over hours; resume goes on', async () => {
     const pages = [[photo(1), photo(2)], [photo(3)], [photo(4)]];
     const hold = gate();
@@ -122,12 +128,12 @@ describe('backup workflow with mocked activities (time skipping)', () => {
       if (call === 0) await hold.promise;
       return storedAll(batch.items);
     });
-    const summary = await withBackup(mocks, input({ concurrency: 1, heartbeatTimeoutSeconds: 3600 }), async (handle) => {
+    const summary = await withBackup(mocks, input({ concurrency: 1, heartbeatTimeoutSeconds: 3600 }), async (handle, server) => {
       await until(() => mocks.batchCalls.length === 1);
       await handle.signal(pauseSignal);
       hold.open();
       await progressWhen(handle, (p) => p.status === 'paused' && p.batchesInFlight === 0 && p.stored === 2);
-      await env.sleep('6 hours');
+      await server.sleep('6 hours');
       assert.equal(mocks.listCalls.length, 1, 'nothing listed while paused');
       assert.equal(mocks.batchCalls.length, 1, 'nothing downloaded while paused');
       await handle.signal(resumeSignal);
