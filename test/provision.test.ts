@@ -20,6 +20,7 @@ const version = (name: string): string => {
 const cacheDir = toolsDir(process.env);
 const cachedTemporal = join(cacheDir, `temporal-cli-${version('TEMPORAL_VERSION')}`, 'bin', 'temporal');
 const cachedS3 = join(cacheDir, `versitygw-${version('VERSITYGW_VERSION')}`, 'bin', 'versitygw');
+const cachedTestServer = join(cacheDir, `temporal-test-server-${version('TEST_SERVER_VERSION')}`, 'bin', 'temporal-test-server');
 
 function which(name: string): string {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -67,18 +68,19 @@ function executableFile(dir: string, name: string): string {
 }
 
 void describe('provision-tools.sh', { timeout: 60_000 }, () => {
-  void test('a second run reuses the cache (no Go on PATH, PATH binaries ignored)', (t) => {
-    if (!existsSync(cachedTemporal) || !existsSync(cachedS3)) {
+  void test('a second run reuses the cache (no Go, Java or Maven on PATH, PATH binaries ignored)', (t) => {
+    if (!existsSync(cachedTemporal) || !existsSync(cachedS3) || !existsSync(cachedTestServer)) {
       t.skip(`no cached tools in ${cacheDir} (run scripts/provision-tools.sh first)`);
       return;
     }
     const bin = restrictedBin();
     const { code, stdout, stderr } = runScript(baseEnv(bin));
     assert.equal(code, 0, stderr);
-    assert.equal(stdout, `TEMPORAL_CLI_PATH=${cachedTemporal}\nGPHOTOS_S3_SERVER_PATH=${cachedS3}\n`);
+    assert.equal(stdout, `TEMPORAL_CLI_PATH=${cachedTemporal}\nGPHOTOS_S3_SERVER_PATH=${cachedS3}\nTEMPORAL_TEST_SERVER_PATH=${cachedTestServer}\n`);
     assert.match(stderr, /temporal-cli v[\d.]+: cached at /);
     assert.match(stderr, /versitygw v[\d.]+: cached at /);
-    assert.doesNotMatch(stderr, /building/);
+    assert.match(stderr, /temporal-test-server [\d.]+: cached at /);
+    assert.doesNotMatch(stderr, /building|fetching/);
     assert.equal(readFileSync(join(cacheDir, 'tools.env'), 'utf8'), stdout);
   });
 
@@ -91,6 +93,15 @@ void describe('provision-tools.sh', { timeout: 60_000 }, () => {
     const { code, stdout, stderr } = runScript(env);
     assert.equal(code, 2, stderr);
     assert.match(stderr, new RegExp(`TEMPORAL_CLI_PATH=${notExecutable} is not an executable file`));
+    assert.equal(stdout, '');
+  });
+
+  void test('without Java or Maven the test server is not fetched: exit 2 naming TEMPORAL_TEST_SERVER_PATH', () => {
+    const dir = tempDir('provision-nojava');
+    const bin = restrictedBin({ temporal: '#!/bin/sh\n', versitygw: '#!/bin/sh\n' });
+    const { code, stdout, stderr } = runScript({ HOME: process.env.HOME, GPHOTOS_TOOLS_DIR: join(dir, 'tools'), PATH: bin });
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /Java \(11 or newer\) and Maven are required to fetch temporal-test-server \(or point TEMPORAL_TEST_SERVER_PATH at one\)/);
     assert.equal(stdout, '');
   });
 });
@@ -123,11 +134,12 @@ void describe('resolveTool', { timeout: 60_000 }, () => {
     const toolsDirectory = tempDir('resolve-script');
     // a stale entry: must be ignored
     writeFileSync(join(toolsDirectory, 'tools.env'), 'TEMPORAL_CLI_PATH=/nonexistent/temporal\n');
-    const bin = restrictedBin({ temporal: '#!/bin/sh\n', versitygw: '#!/bin/sh\n' });
+    const bin = restrictedBin({ temporal: '#!/bin/sh\n', versitygw: '#!/bin/sh\n', 'temporal-test-server': '#!/bin/sh\n' });
     // PATH binaries are allowed here, so the script picks the fake ones up without building.
     const env = { HOME: process.env.HOME, GPHOTOS_TOOLS_DIR: toolsDirectory, PATH: bin };
     assert.equal(await resolveTool('temporal', { env }), join(bin, 'temporal'));
     assert.equal(await resolveTool('s3server', { env }), join(bin, 'versitygw'));
+    assert.equal(await resolveTool('testserver', { env }), join(bin, 'temporal-test-server'));
     assert.match(readFileSync(join(toolsDirectory, 'tools.env'), 'utf8'), new RegExp(`GPHOTOS_S3_SERVER_PATH=${bin}/versitygw`));
   });
 

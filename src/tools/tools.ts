@@ -1,4 +1,4 @@
-// Locates the external binaries the project runs (Temporal CLI, S3 server): an explicit
+// Locates the external binaries the project runs (Temporal CLI, S3 server, Temporal test server): an explicit
 // environment variable, else the provisioning cache's tools.env, else scripts/provision-tools.sh.
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
@@ -6,12 +6,14 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export type ToolName = 'temporal' | 's3server';
+export type ToolName = 'temporal' | 's3server' | 'testserver';
 
 /** The environment variable (and tools.env key) that names each tool's binary. */
 export const TOOL_ENV_VARS: Readonly<Record<ToolName, string>> = {
   temporal: 'TEMPORAL_CLI_PATH',
   s3server: 'GPHOTOS_S3_SERVER_PATH',
+  /** A launcher taking `<port>` (the Java SDK's time-skipping test server). */
+  testserver: 'TEMPORAL_TEST_SERVER_PATH',
 };
 
 export interface ResolveToolOptions {
@@ -85,7 +87,7 @@ export async function runProvisionScript(env: NodeJS.ProcessEnv = process.env): 
       reject(
         new Error(
           `tool provisioning failed: bash ${script} ${how}.\n${stderr.trim()}\n` +
-            `Set TEMPORAL_CLI_PATH / GPHOTOS_S3_SERVER_PATH to existing binaries, or fix the problem above and run the script again.`,
+            `Set TEMPORAL_CLI_PATH / GPHOTOS_S3_SERVER_PATH / TEMPORAL_TEST_SERVER_PATH to existing binaries, or fix the problem above and run the script again.`,
         ),
       );
     });

@@ -97,7 +97,7 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
   let recentFailures: ItemFailure[] = [...carry.recentFailures];
   let pageToken = carry.pageToken;
   let listingDone = false;
-  let paused = false;
+  let paused = carry.paused ?? false;
   let phase: BackupStatus = 'listing';
   let sleepingUntil: number | undefined;
   let fatal: Error | undefined;
@@ -188,7 +188,7 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
         await condition(() => inFlight.size === 0);
         failFast();
         log.info('continuing as new', { ...counters });
-        await continueAsNew<typeof backup>({ ...input, carry: { pageToken, counters, deferred, recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1 } });
+        await continueAsNew<typeof backup>({ ...input, carry: { pageToken, counters, deferred, recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1, paused } });
       }
     }
     phase = 'downloading';

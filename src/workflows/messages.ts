@@ -84,6 +84,8 @@ export interface BackupCarry {
   /** ISO time the backup (its first run) started. */
   readonly startedAt: string;
   readonly runs: number;
+  /** Paused when the previous run continued as new (absent in runs started before it was carried). */
+  readonly paused?: boolean;
 }
 
 export interface BackupInput {
