@@ -72,10 +72,10 @@ function priorProgress(): Progress {
   return { ...EMPTY, ...p };
 }
 
-/** In the manifest, and (where a stat is cheap) still there with its size; `verify` checks deeper. */
+/** In the manifest, not found bad by `verify`, and (where a stat is cheap) still there with its size. */
 async function alreadyStored(manifest: Manifest, sink: Sink, id: string): Promise<boolean> {
   const entry = manifest.get(id);
-  if (!entry) return false;
+  if (!entry || manifest.needsRepair(id)) return false;
   if (!sink.cheapStat) return true;
   const stat = await sink.stat(entry.key);
   return stat?.size === entry.size;
