@@ -48,9 +48,10 @@ describe('CLI: backup, status, verify', () => {
     rmSync(join(dest, deleted.key));
     const broken = await runCli(['verify', '--dest', dest, '--json'], stack.env());
     assert.equal(broken.code, 1);
-    const report = JSON.parse(broken.stdout) as { missing: string[]; corrupt: string[] };
-    assert.deepEqual(report.missing, [deleted.key]);
-    assert.deepEqual(report.corrupt, [damaged.key]);
+    const report = JSON.parse(broken.stdout) as { level: string; missing: { key: string; id: string }[]; corrupt: { key: string; id: string }[] };
+    assert.equal(report.level, 'full');
+    assert.deepEqual(report.missing, [{ key: deleted.key, id: deleted.id }]);
+    assert.deepEqual(report.corrupt.map(({ key, id }) => ({ key, id })), [{ key: damaged.key, id: damaged.id }]);
 
     const rerun = await runCli(['backup', '--dest', dest, '--account', ACCOUNT, '--wait', '--processing-wait', '0'], stack.env());
     assert.equal(rerun.code, 0, rerun.stderr);

@@ -54,10 +54,10 @@ async function openDestination(spec: DestinationSpec): Promise<OpenDestination> 
   return { sink: openSink(spec), manifest: await manifestFor(spec) };
 }
 
-/** In the manifest, and (where a stat is cheap) still there with its size; `verify` checks deeper. */
+/** In the manifest, not found bad by `verify`, and (where a stat is cheap) still there with its size. */
 async function alreadyStored(manifest: Manifest, sink: Sink, id: string): Promise<boolean> {
   const entry = manifest.get(id);
-  if (!entry) return false;
+  if (!entry || manifest.needsRepair(id)) return false;
   if (!sink.cheapStat) return true;
   const stat = await sink.stat(entry.key);
   return stat?.size === entry.size;

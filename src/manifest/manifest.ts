@@ -2,12 +2,14 @@
 // JSON line per stored item, appended (O_APPEND, one write per line) and never rewritten in place.
 // A line cut short by a crash is ignored, and the next record starts on a fresh line; a later
 // line for the same id replaces an earlier one. Items that could not be stored (after their
-// tries) go to `failures.jsonl` beside it; the next run tries them again.
+// tries) go to `failures.jsonl` beside it (the next run tries them again), and what `verify`
+// found missing or corrupt to `repair.jsonl` (see repair.ts).
 import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onDisk } from '../sinks/errors.js';
 import type { KeyOwnership } from '../sinks/sink.js';
 import { writeFully } from '../sinks/write-fully.js';
+import { isRepairMark, recordFingerprint, type RepairMark } from './repair.js';
 
 export const MANIFEST_DIR = '.gphotos-backup';
 
@@ -49,36 +51,68 @@ export interface Manifest {
   get(id: string): ManifestEntry | undefined;
   ownerOf(key: string, id: string): KeyOwnership;
   entries(): ManifestEntry[];
+  /** The latest entry of every item, without copying them (for a pass over a large manifest). */
+  values(): IterableIterator<ManifestEntry>;
   readonly size: number;
   record(entry: ManifestEntry): Promise<void>;
   recordFailure(entry: FailureEntry): Promise<void>;
+  /** Whether `verify` found the item's latest record missing or corrupt (the next run fetches it again). */
+  needsRepair(id: string): boolean;
+  /** Records what `verify` found wrong with a record (durable after flush). */
+  markForRepair(mark: RepairMark): Promise<void>;
   /** Makes the records so far durable. */
   flush(): Promise<void>;
 }
 
-/** The in-memory index of a manifest: latest entry per id, and which id owns each key. */
+/** Calls `use` with each JSON line of `text` that `accept` takes; torn or foreign lines are skipped. */
+function eachJsonLine<T>(text: string, accept: (value: unknown) => value is T, use: (value: T) => void): void {
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue; // a line torn by a crash
+    }
+    if (accept(value)) use(value);
+  }
+}
+
+/** The in-memory index of a manifest: latest entry per id, which id owns each key, and which records verify condemned. */
 export class ManifestIndex {
   private readonly byId = new Map<string, ManifestEntry>();
   private readonly byKey = new Map<string, string>();
+  /** Fingerprints of the records repair marks name (see repair.ts). */
+  private readonly condemned = new Set<string>();
 
-  /** Parses JSON lines; torn or foreign lines are skipped (the item is simply checked again). */
+  /** Parses manifest lines (a skipped line only means the item is checked again). */
   protected rememberLines(text: string): void {
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      try {
-        const value: unknown = JSON.parse(line);
-        if (isEntry(value)) this.remember(value);
-      } catch {
-        // a line torn by a crash
-      }
-    }
+    eachJsonLine(text, isEntry, (entry) => this.remember(entry));
+  }
+
+  /** Parses repair-mark lines. */
+  protected rememberRepairLines(text: string): void {
+    eachJsonLine(text, isRepairMark, (mark) => this.rememberRepair(mark));
   }
 
   protected remember(entry: ManifestEntry): void {
     const previous = this.byId.get(entry.id);
     if (previous && this.byKey.get(previous.key) === entry.id) this.byKey.delete(previous.key);
+    // A mark on a replaced record has lapsed: the item was stored again. (This process reads its
+    // own records back on refresh: the same record again keeps its mark.)
+    const replaced = previous && recordFingerprint(previous);
+    if (replaced !== undefined && replaced !== recordFingerprint(entry)) this.condemned.delete(replaced);
     this.byId.set(entry.id, entry);
     this.byKey.set(entry.key, entry.id);
+  }
+
+  protected rememberRepair(mark: RepairMark): void {
+    this.condemned.add(recordFingerprint(mark));
+  }
+
+  needsRepair(id: string): boolean {
+    const entry = this.byId.get(id);
+    return entry !== undefined && this.condemned.has(recordFingerprint(entry));
   }
 
   get(id: string): ManifestEntry | undefined {
@@ -94,20 +128,55 @@ export class ManifestIndex {
     return [...this.byId.values()];
   }
 
+  values(): IterableIterator<ManifestEntry> {
+    return this.byId.values();
+  }
+
   get size(): number {
     return this.byId.size;
   }
 }
 
-export class DiskManifest extends ManifestIndex implements Manifest {
+/** An append-only file of JSON lines, read incrementally: each read gives the whole lines appended since the last. */
+class AppendedLines {
   private offset = 0;
+
+  constructor(readonly file: string) {}
+
+  async read(): Promise<string> {
+    let handle;
+    try {
+      handle = await open(this.file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.offset) return '';
+      const buffer = Buffer.alloc(size - this.offset);
+      await handle.read(buffer, 0, buffer.length, this.offset);
+      const complete = buffer.lastIndexOf(0x0a) + 1; // only whole lines; a partial tail waits
+      this.offset += complete;
+      return buffer.subarray(0, complete).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+export class DiskManifest extends ManifestIndex implements Manifest {
   private readonly file: string;
   private readonly failuresFile: string;
+  private readonly manifestLines: AppendedLines;
+  private readonly repairLines: AppendedLines;
 
   private constructor(readonly root: string) {
     super();
     this.file = join(root, MANIFEST_DIR, 'manifest.jsonl');
     this.failuresFile = join(root, MANIFEST_DIR, 'failures.jsonl');
+    this.manifestLines = new AppendedLines(this.file);
+    this.repairLines = new AppendedLines(join(root, MANIFEST_DIR, 'repair.jsonl'));
   }
 
   static async open(root: string): Promise<DiskManifest> {
@@ -120,30 +189,13 @@ export class DiskManifest extends ManifestIndex implements Manifest {
 
   /** Reads what was appended since the last read (by this or any other process). */
   refresh(): Promise<void> {
-    // One read at a time: each advances the offset past exactly what it parsed.
-    this.reading = this.reading.then(() => this.readAppended());
+    // One read at a time: each advances the offsets past exactly what it parsed. Records first:
+    // a mark is always written after the record it names.
+    this.reading = this.reading.then(async () => {
+      this.rememberLines(await this.manifestLines.read());
+      this.rememberRepairLines(await this.repairLines.read());
+    });
     return this.reading;
-  }
-
-  private async readAppended(): Promise<void> {
-    let handle;
-    try {
-      handle = await open(this.file, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    try {
-      const { size } = await handle.stat();
-      if (size <= this.offset) return;
-      const buffer = Buffer.alloc(size - this.offset);
-      await handle.read(buffer, 0, buffer.length, this.offset);
-      const complete = buffer.lastIndexOf(0x0a) + 1; // only whole lines; a partial tail waits
-      this.rememberLines(buffer.subarray(0, complete).toString('utf8'));
-      this.offset += complete;
-    } finally {
-      await handle.close();
-    }
   }
 
   private appender: Promise<FileHandle> | undefined;
@@ -166,11 +218,21 @@ export class DiskManifest extends ManifestIndex implements Manifest {
     if (appender) await onDisk(this.file, async () => (await appender).sync());
   }
 
-  async recordFailure(entry: FailureEntry): Promise<void> {
-    await onDisk(this.failuresFile, async () => {
+  private async appendLine(file: string, value: FailureEntry | RepairMark): Promise<void> {
+    await onDisk(file, async () => {
       await mkdir(join(this.root, MANIFEST_DIR), { recursive: true });
-      await appendFile(this.failuresFile, `${JSON.stringify(entry)}\n`);
+      await appendFile(file, `${JSON.stringify(value)}\n`);
     });
+  }
+
+  async recordFailure(entry: FailureEntry): Promise<void> {
+    await this.appendLine(this.failuresFile, entry);
+  }
+
+  /** Appends the mark to `repair.jsonl` (one write of a whole line, like the records). */
+  async markForRepair(mark: RepairMark): Promise<void> {
+    await this.appendLine(this.repairLines.file, mark);
+    this.rememberRepair(mark);
   }
 }
 

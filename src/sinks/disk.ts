@@ -14,7 +14,7 @@ import { writeFully } from './write-fully.js';
 import { fsyncPath } from '../fsync.js';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
-import type { PutInput, Sink, StoredObject } from './sink.js';
+import type { ObjectInfo, PutInput, Sink, StoredObject } from './sink.js';
 
 /** Temp files start with this; published names never start with a dot. */
 export const TEMP_PREFIX = '.gphotos-tmp-';
@@ -73,6 +73,8 @@ async function sha256File(path: string): Promise<string> {
 export class DiskSink implements Sink {
   readonly root: string;
   readonly cheapStat = true;
+  /** A file has no place for the media id (the manifest has it). */
+  readonly carriesMediaId = false;
   /** Directories already cleaned of stale temp files by this sink. */
   private readonly swept = new Set<string>();
   /** Directories with new entries not yet fsynced (see flush). */
@@ -220,6 +222,11 @@ export class DiskSink implements Sink {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+  }
+
+  /** A stat: files carry no media id and are always readable. */
+  head(key: string): Promise<ObjectInfo | undefined> {
+    return this.stat(key);
   }
 
   read(key: string): Readable {

@@ -21,7 +21,8 @@ import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
 import { BufferPool, MAX_PARTS, MIN_PART_SIZE, uploadMultipart } from './multipart.js';
 import { readAtMost } from './read-at-most.js';
-import type { PutInput, Sink, StoredObject } from './sink.js';
+import type { ObjectInfo, PutInput, Sink, StoredObject } from './sink.js';
+import { isArchived } from './storage-class.js';
 
 export interface S3SinkOptions {
   readonly client: S3Client;
@@ -54,9 +55,7 @@ const DEFAULT_PART_SIZE = 8 * MiB;
 const DEFAULT_QUEUE_SIZE = 4;
 
 /** What a HEAD request tells about an object already at a key. */
-interface ExistingObject {
-  readonly size: number;
-  readonly mediaId?: string;
+interface ExistingObject extends ObjectInfo {
   readonly sha256?: string;
 }
 
@@ -77,6 +76,7 @@ function isUnsupported(error: unknown): boolean {
 
 export class S3Sink implements Sink {
   readonly cheapStat = false;
+  readonly carriesMediaId = true;
   private readonly client: S3Client;
   /** Keys being uploaded by this process: two items never race for one name. */
   private readonly claimed = new Set<string>();
@@ -119,7 +119,8 @@ export class S3Sink implements Sink {
     throw new Error(`no free name for ${input.originalFilename} among ${input.candidates.join(', ')}`);
   }
 
-  private async head(key: string): Promise<ExistingObject | undefined> {
+  /** One HEAD request: size, media id and sha256 from the metadata, and whether the bytes are archived. */
+  async head(key: string): Promise<ExistingObject | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
       const mediaId = head.Metadata?.[METADATA.mediaId];
@@ -128,6 +129,7 @@ export class S3Sink implements Sink {
         size: head.ContentLength ?? 0,
         ...(mediaId !== undefined ? { mediaId: decodeURIComponent(mediaId) } : {}),
         ...(sha256 !== undefined ? { sha256 } : {}),
+        ...(isArchived(head) ? { archived: true } : {}),
       };
     } catch (error) {
       if (isNotFound(error)) return undefined;

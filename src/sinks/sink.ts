@@ -30,6 +30,15 @@ export interface StoredObject {
   readonly alreadyStored?: boolean;
 }
 
+/** What a stat or HEAD tells about a published object, without reading its bytes. */
+export interface ObjectInfo {
+  readonly size: number;
+  /** The media id the object carries (S3: `x-amz-meta-gphotos-media-id`); absent when it carries none. */
+  readonly mediaId?: string;
+  /** Its bytes cannot be read now (S3 archive storage classes, not restored). */
+  readonly archived?: boolean;
+}
+
 export interface Sink {
   /** e.g. `/home/me/photos` or `s3://bucket/prefix`. */
   readonly location: string;
@@ -37,8 +46,12 @@ export interface Sink {
   readonly cheapStat: boolean;
   /** Streams the body, verifies its length, hashes it and publishes it atomically. */
   put(input: PutInput): Promise<StoredObject>;
+  /** Whether objects carry their media id (S3 metadata), so that head can tell whose an object is. */
+  readonly carriesMediaId: boolean;
   /** Size of a published object, or undefined when it does not exist. */
   stat(key: string): Promise<{ size: number } | undefined>;
+  /** Size, media id and readability of a published object (a stat, a HEAD), or undefined when it does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
   /** Reads a published object (for verify). */
   read(key: string): Readable;
   /** Writes a small text object (sidecars) atomically, replacing any previous one. */
