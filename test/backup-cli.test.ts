@@ -24,7 +24,7 @@ describe('CLI: backup, status, verify', () => {
   it('backup --wait --json stores the library and exits 0; status reports the outcome', async () => {
     const result = await runCli(['backup', '--dest', dest, '--account', ACCOUNT, '--wait', '--json', '--processing-wait', '1'], stack.env());
     assert.equal(result.code, 0, result.stderr);
-    const { workflowId, summary } = JSON.parse(result.stdout) as { workflowId: string; summary: { stored: number; listed: number } };
+    const { workflowId, summary } = JSON.parse(result.stdout) as { workflowId: string; summary: { stored: number; skipped: number; listed: number } };
     assert.match(workflowId, /^backup\/tester\/[0-9a-f]{12}$/);
     const visible = stack.emulator.library.items.filter((item) => item.appCreated);
     assert.equal(summary.listed, visible.length);
@@ -35,7 +35,7 @@ describe('CLI: backup, status, verify', () => {
     assert.equal((JSON.parse(status.stdout) as { state: string }).state, 'COMPLETED');
 
     const described = await stack.client.workflow.getHandle(workflowId).describe();
-    assert.deepEqual(described.memo, { account: ACCOUNT, destination: dest, source: 'library' });
+    assert.deepEqual(described.memo, { account: ACCOUNT, destination: dest, source: 'library', result: `${summary.stored} stored, ${summary.skipped} already there, 0 failed` });
     assert.equal(described.typedSearchAttributes.get(defineSearchAttributeKey('GphotosAccount', SearchAttributeType.KEYWORD)), ACCOUNT);
   });
 

@@ -64,6 +64,30 @@ export async function sweepDirectory(dir: string): Promise<number> {
   return removed;
 }
 
+/**
+ * mkdir -p. Node's recursive mkdir reports ENOENT where a level cannot be made (a read-only or
+ * full filesystem): the levels are then made one by one, so the real cause (EROFS, ENOSPC,
+ * EACCES) comes out and is classified.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const missing: string[] = [];
+  for (let level = dir; !(await stat(level).then(() => true, () => false)); level = dirname(level)) {
+    missing.unshift(level);
+    if (dirname(level) === level) break;
+  }
+  for (const level of missing) {
+    await mkdir(level).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
+}
+
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(path), hash);
@@ -106,7 +130,7 @@ export class DiskSink implements Sink {
     const dir = dirname(this.pathOf(first));
     if (!this.swept.has(dir)) {
       // First put into this folder by this sink: create it, and clear what dead writers left.
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       await sweepDirectory(dir);
       this.swept.add(dir);
     }
@@ -132,7 +156,7 @@ export class DiskSink implements Sink {
     } catch (error) {
       // The folder went away since this sink created it (someone tidied up): make it again.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await mkdir(dirname(temp), { recursive: true });
+      await makeDirs(dirname(temp));
       handle = await open(temp, 'wx', 0o644);
     }
     try {
@@ -236,7 +260,7 @@ export class DiskSink implements Sink {
   async writeText(key: string, text: string): Promise<void> {
     const path = this.pathOf(key);
     await onDisk(path, async () => {
-      await mkdir(dirname(path), { recursive: true });
+      await makeDirs(dirname(path));
       const temp = join(dirname(path), tempName());
       try {
         await writeFile(temp, text, { flag: 'wx', mode: 0o644 });

@@ -58,7 +58,7 @@ function bugFailure(error: unknown): string | undefined {
 export function resultMemo(counters: BackupCounters, failures: readonly ItemFailure[]): Record<string, unknown> {
   return {
     [MEMO_KEYS.result]: `${counters.stored} stored, ${counters.skipped} already there, ${counters.failed} failed`,
-    [MEMO_KEYS.failedItems]: failures.slice(0, 10).map((f) => `${f.filename ?? f.id}: ${f.reason}`),
+    ...(failures.length > 0 ? { [MEMO_KEYS.failedItems]: failures.slice(0, 10).map((f) => `${f.filename ?? f.id}: ${f.reason}`) } : {}),
   };
 }
 
