@@ -16,7 +16,9 @@ import { LibraryClient } from '../src/google/library-client.js';
 import { DiskManifest } from '../src/manifest/manifest.js';
 import type { Sink } from '../src/sinks/sink.js';
 import { LibrarySource } from '../src/sources/library-source.js';
-import type { BackupSummary } from '../src/workflows/messages.js';
+import { backup } from '../src/workflows/backup.js';
+import { DEFAULT_BACKUP_OPTIONS, type BackupInput, type BackupSummary } from '../src/workflows/messages.js';
+import { fetchHistoryText } from './harness/history.js';
 import { runCli } from './harness/cli.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 import { tempFilesUnder } from './harness/files.js';
@@ -79,6 +81,20 @@ describe('one item that fails forever among 300', () => {
     const bytes = readFileSync(join(dest, ...entry.key.split('/')));
     assert.equal(createHash('sha256').update(bytes).digest('hex'), (await stack.emulator.expected(bad.id)).sha256);
     assert.deepEqual(tempFilesUnder(dest), []);
+  });
+
+  it('a slow first byte (longer than the heartbeat timeout) is waited for, not fetched twice', async () => {
+    const slow = stack.emulator.library.items[42];
+    assert.ok(slow);
+    stack.emulator.clearFaults();
+    stack.emulator.resetCounters();
+    stack.emulator.addFault({ target: 'media', kind: 'slow', itemId: slow.id, delayMs: 7_000, count: 1 });
+    const input: BackupInput = { account: { account: ACCOUNT }, destination: { kind: 'disk', path: join(tempDir('slow'), 'photos') }, options: { ...DEFAULT_BACKUP_OPTIONS, heartbeatTimeoutSeconds: 2 } };
+    const summary = await stack.client.workflow.execute(backup, { taskQueue: stack.taskQueue, workflowId: 'backup/slow-first-byte', args: [input] });
+    assert.deepEqual([summary.stored, summary.failed], [300, 0]);
+    assert.equal(stack.emulator.counters().mediaByItem[slow.id], 1, 'one request: the activity heartbeated while it waited');
+    const history = await fetchHistoryText(stack.client, 'backup/slow-first-byte');
+    assert.ok(!history.includes('TIMEOUT_TYPE_HEARTBEAT'), 'no heartbeat timeout');
   });
 
   it('an item that trips a bug in our code is recorded as failed and the batch goes on', async () => {

@@ -9,7 +9,8 @@ import type { Emulator } from '../src/emulator/server.js';
 import { RefreshingAccessTokens } from '../src/google/credentials.js';
 import { GooglePhotosError } from '../src/google/errors.js';
 import { LibraryClient } from '../src/google/library-client.js';
-import { listMediaItemsSchema, mediaItemSchema, parseResponse, type MediaItem } from '../src/google/schemas.js';
+import { listMediaItemsSchema, listPickedMediaItemsSchema, mediaItemSchema, parseResponse, pickingSessionSchema, type MediaItem } from '../src/google/schemas.js';
+import { SCOPES } from '../src/google/scopes.js';
 import { candidateKeys, dateFolder } from '../src/sinks/layout.js';
 import { describeMediaItem } from '../src/sources/library-source.js';
 import { startEmulator } from './harness/emulator.js';
@@ -72,6 +73,29 @@ describe('Google responses at the edge', () => {
     assert.equal(wire('bare.jpg')?.mediaMetadata, undefined);
     assert.equal(wire('statusless.mp4')?.mediaMetadata?.video?.status, undefined);
     assert.equal(wire('untyped.heic')?.mimeType, undefined);
+  });
+
+  it('Picker sessions and picked items, with the fields Google leaves out, pass the Picker schemas', async () => {
+    const emulator = await startEmulator({ preset: 'hostile' });
+    const api = emulator.env().GPHOTOS_PICKER_API_URL;
+    const auth = { authorization: `Bearer ${emulator.accessToken([SCOPES.pickerReadOnly])}` };
+    const created = await fetch(`${api}/v1/sessions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    const session = parseResponse('sessions.create', pickingSessionSchema, await created.text());
+    assert.equal(session.mediaItemsSet ?? false, false);
+    emulator.pick(session.id, { count: emulator.library.items.length });
+    const picked = [];
+    let pageToken: string | undefined;
+    do {
+      const query = new URLSearchParams({ sessionId: session.id, pageSize: '100', ...(pageToken ? { pageToken } : {}) });
+      const page = parseResponse('mediaItems.list', listPickedMediaItemsSchema, await (await fetch(`${api}/v1/mediaItems?${query.toString()}`, { headers: auth })).text());
+      picked.push(...(page.mediaItems ?? []));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    assert.equal(picked.length, emulator.library.items.length);
+    const nameless = emulator.library.items.find((i) => i.filename === 'nameless.jpg');
+    assert.equal(picked.find((p) => p.id === nameless?.id)?.mediaFile?.filename, undefined);
+    const undated = emulator.library.items.find((i) => i.filename === 'undated.jpg');
+    assert.equal(picked.find((p) => p.id === undated?.id)?.createTime, undefined);
   });
 
   it('malformed answers from the API (HTML, wrong types, batchGet ids not asked for) fail clearly', async () => {
