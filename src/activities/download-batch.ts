@@ -173,7 +173,7 @@ export function createDownloadActivity(deps: DownloadDeps) {
             },
           });
           const sidecarKey = `${stored.key}.json`;
-          if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item));
+          if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item), item.id);
           await manifest.record({
             id: item.id,
             key: stored.key,
