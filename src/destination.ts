@@ -108,12 +108,16 @@ function regionOrDefault(): () => Promise<string> {
   };
 }
 
+/** The S3-compatible server's endpoint when it is not AWS S3 itself. */
+function customEndpoint(spec: S3Destination): string | undefined {
+  return spec.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+}
+
 /** An S3 client from the AWS SDK's default chain (credentials, region); path-style for custom endpoints. */
 export function s3ClientFor(spec: S3Destination): S3Client {
-  const endpoint = spec.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   return new S3Client({
     ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
-    ...(endpoint ? { forcePathStyle: true } : {}),
+    ...(customEndpoint(spec) ? { forcePathStyle: true } : {}),
     region: regionOrDefault(),
     // A bucket in another region than the configured one is found through S3's redirect.
     followRegionRedirects: true,
@@ -153,6 +157,8 @@ export function openSink(spec: DestinationSpec): Sink {
             ...(spec.storageClass ? { storageClass: spec.storageClass } : {}),
             ...(spec.serverSideEncryption ? { serverSideEncryption: spec.serverSideEncryption } : {}),
             ...(spec.kmsKeyId ? { kmsKeyId: spec.kmsKeyId } : {}),
+            // AWS S3 checks conditional writes atomically; other servers are not trusted to.
+            atomicConditionalWrites: customEndpoint(spec) === undefined,
           });
     sinks.set(id, sink);
   }

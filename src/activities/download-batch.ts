@@ -204,20 +204,22 @@ class BatchRun {
     const media = await openMedia(item.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: this.run.client.mediaOrigins });
     const captured = captureTimeMs(descriptor.creationTime);
     const stored = await sink.put({
-      candidates: candidateKeys(descriptor),
+      // Without a MIME type from Google, the media server's names the extension of a nameless item.
+      candidates: candidateKeys({ ...descriptor, mimeType: descriptor.mimeType ?? media.contentType }),
       body: media.body,
       ...(media.size !== undefined ? { expectedSize: media.size } : {}),
-      mimeType: item.mimeType ?? 'application/octet-stream',
+      mimeType: item.mimeType ?? media.contentType ?? 'application/octet-stream',
       // Undated items keep the time they were stored.
       mtime: captured === undefined ? new Date() : new Date(captured),
       mediaId: item.id,
       originalFilename: item.filename ?? '',
       ownerOf: (key) => manifest.ownerOf(key, item.id),
       signal: ctx.cancellationSignal,
+      repair: manifest.needsRepair(item.id),
       onProgress: (bytes) => progress.bytes(bytes),
     });
     const sidecarKey = `${stored.key}.json`;
-    if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item));
+    if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item), item.id);
     await manifest.record({
       id: item.id,
       key: stored.key,

@@ -52,13 +52,13 @@ export interface EmulatedLibrary {
   readonly albums: readonly EmulatedAlbum[];
 }
 
-export const PRESETS = ['mixed', 'hostile', 'large', 'bigvideo', 'not-app-created'] as const;
+export const PRESETS = ['mixed', 'hostile', 'large', 'bigvideo', 'not-app-created', 'same-name'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 export interface LibraryOptions {
   readonly preset: PresetName;
   readonly seed?: string;
-  /** Number of items for `mixed`, `large` and `not-app-created`. */
+  /** Number of items for `mixed`, `large`, `not-app-created` and `same-name`. */
   readonly items?: number;
   /** Size in bytes of the video in `bigvideo`. */
   readonly videoSize?: number;
@@ -314,6 +314,15 @@ function large(options: LibraryOptions, seed: string): EmulatedLibrary {
   return b.build(options.preset);
 }
 
+/** Photos that all share one name and one month (a phone reset its counter, again and again). */
+function sameName(options: LibraryOptions, seed: string): EmulatedLibrary {
+  const b = new LibraryBuilder(seed, { photo: [1 * KiB, 16 * KiB], video: [1 * KiB, 16 * KiB] });
+  const count = options.items ?? 400;
+  const month = Date.UTC(2024, 4, 1);
+  for (let i = 0; i < count; i++) b.add({ kind: 'photo', filename: 'IMG_0001.JPG', mimeType: 'image/jpeg', archived: false, creationMs: month + ((i * 60_000) % (31 * 86_400_000)) });
+  return b.build(options.preset);
+}
+
 function bigVideo(options: LibraryOptions, seed: string): EmulatedLibrary {
   const b = new LibraryBuilder(seed, { photo: [16 * KiB, 64 * KiB], video: [1 * MiB, 1 * MiB] });
   b.add({ kind: 'video', filename: 'long-take.mp4', mimeType: 'video/mp4', size: options.videoSize ?? 3 * 1024 * MiB });
@@ -335,5 +344,7 @@ export function generateLibrary(options: LibraryOptions): EmulatedLibrary {
       return large(options, seed);
     case 'bigvideo':
       return bigVideo(options, seed);
+    case 'same-name':
+      return sameName(options, seed);
   }
 }

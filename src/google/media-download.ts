@@ -15,6 +15,8 @@ export interface MediaResponse {
   readonly body: Readable;
   /** From Content-Length, when the server sent one. */
   readonly size?: number;
+  /** The MIME type the media server announced (for items whose MIME type Google left out). */
+  readonly contentType?: string;
 }
 
 /** Google serves media bytes from https hosts under this domain (lh3., video-downloads., ...). */
@@ -123,5 +125,6 @@ export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenM
   // A connection reset before the sink starts reading must not crash the worker: the error stays
   // on the destroyed stream, and the sink's pipeline rejects with it.
   body.on('error', () => undefined);
-  return { body, ...(length !== null && /^\d+$/.test(length) ? { size: Number(length) } : {}) };
+  const contentType = response.headers.get('content-type')?.split(';')[0]?.trim();
+  return { body, ...(length !== null && /^\d+$/.test(length) ? { size: Number(length) } : {}), ...(contentType ? { contentType } : {}) };
 }

@@ -4,7 +4,7 @@
 // name is removed and the directory fsynced. A cancelled or failed put leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -34,6 +34,33 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Sidecars are small; a larger file under a sidecar's name is someone's media. */
+const MAX_SIDECAR_BYTES = 1024 * 1024;
+
+/** Whether the file at `path` is the sidecar of `owner`: the item's metadata as Google gave it, with its id. */
+async function isSidecarOf(path: string, owner: string): Promise<boolean> {
+  const found = await stat(path);
+  if (!found.isFile() || found.size > MAX_SIDECAR_BYTES) return false;
+  try {
+    return (JSON.parse(await readFile(path, 'utf8')) as { id?: unknown } | null)?.id === owner;
+  } catch {
+    return false;
+  }
+}
+
+/** Publishes a sidecar where the name is free (link(2) never replaces) or holds `owner`'s earlier one; false otherwise. */
+async function placeSidecar(temp: string, path: string, owner: string): Promise<boolean> {
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  if (!(await isSidecarOf(path, owner))) return false;
+  await rename(temp, path);
+  return true;
 }
 
 /** A temp file left by a process that died (SIGKILL, power loss) on this host, or an old foreign one. */
@@ -257,7 +284,8 @@ export class DiskSink implements Sink {
     return createReadStream(this.pathOf(key));
   }
 
-  async writeText(key: string, text: string): Promise<void> {
+  /** With `owner`, never over another file: a photo may itself be named `a.jpg.json`. */
+  async writeText(key: string, text: string, owner?: string): Promise<void> {
     const path = this.pathOf(key);
     await onDisk(path, async () => {
       await makeDirs(dirname(path));
@@ -265,7 +293,8 @@ export class DiskSink implements Sink {
       try {
         await writeFile(temp, text, { flag: 'wx', mode: 0o644 });
         await fsyncPath(temp);
-        await rename(temp, path);
+        if (owner === undefined) await rename(temp, path);
+        else if (!(await placeSidecar(temp, path, owner))) console.warn(`${path}: sidecar not written, another item's file is there`);
       } finally {
         await unlink(temp).catch(() => undefined);
       }

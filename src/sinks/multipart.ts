@@ -48,11 +48,18 @@ export interface MultipartUploadOptions {
   /** Parts uploaded at once. */
   readonly queueSize: number;
   readonly signal?: AbortSignal;
+  /** Precondition of the completion: `If-None-Match: *` (no object yet) or `If-Match: <etag>`. */
+  readonly condition?: { readonly IfNoneMatch?: string; readonly IfMatch?: string };
+  /**
+   * Runs once the upload exists, before the first byte of the body is read; when it throws, the
+   * upload is aborted and the body is left untouched, so the caller may still send it elsewhere.
+   */
+  readonly onCreated?: (uploadId: string) => Promise<void>;
 }
 
 /** Uploads `body` (at least one byte) as a multipart object; resolves once it is complete. */
 export async function uploadMultipart(body: AsyncIterable<Buffer>, options: MultipartUploadOptions): Promise<void> {
-  const { client, params, pool, queueSize, signal } = options;
+  const { client, params, pool, queueSize, signal, condition } = options;
   const sendOptions = signal ? { abortSignal: signal } : {};
   const created = await client.send(new CreateMultipartUploadCommand({ ...params, ChecksumAlgorithm: 'CRC32' }), sendOptions);
   const uploadId = created.UploadId;
@@ -92,6 +99,7 @@ export async function uploadMultipart(body: AsyncIterable<Buffer>, options: Mult
   };
 
   try {
+    await options.onCreated?.(uploadId);
     let partNumber = 0;
     let buffer: Buffer | undefined;
     let filled = 0;
@@ -119,7 +127,7 @@ export async function uploadMultipart(body: AsyncIterable<Buffer>, options: Mult
     if (partNumber === 0) throw new Error(`empty body for the multipart upload of s3://${params.Bucket}/${params.Key}`);
     parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
     await client.send(
-      new CompleteMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      new CompleteMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId, MultipartUpload: { Parts: parts }, ...condition }),
       sendOptions,
     );
   } catch (error) {

@@ -6,7 +6,10 @@ import type { Readable } from 'node:stream';
 export type KeyOwnership = 'this-item' | 'another-item' | 'unknown';
 
 export interface PutInput {
-  /** Keys to try in order (plain name first, then stable suffixes); the first free one wins. */
+  /**
+   * Keys to try in order (plain name first, then stable suffixes); the first free one wins. The
+   * last one is the item's own (suffixed with the whole hash of its id): no other item uses it.
+   */
   readonly candidates: readonly string[];
   readonly body: Readable;
   /** Length the server announced; a different count of bytes fails the put as truncated. */
@@ -18,6 +21,11 @@ export interface PutInput {
   readonly originalFilename: string;
   readonly ownerOf: (key: string) => KeyOwnership;
   readonly signal?: AbortSignal;
+  /**
+   * `verify` found the item's stored copy missing or corrupt: what lies at its key is not to be
+   * trusted (not even a matching sha256 in its metadata), so the bytes are written again.
+   */
+  readonly repair?: boolean;
   /** Called as bytes arrive (for heartbeats and progress). */
   readonly onProgress?: (bytes: number) => void;
 }
@@ -54,8 +62,13 @@ export interface Sink {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Reads a published object (for verify). */
   read(key: string): Readable;
-  /** Writes a small text object (sidecars) atomically, replacing any previous one. */
-  writeText(key: string, text: string): Promise<void>;
+  /**
+   * Writes a small text object atomically. Without `owner` it replaces any previous one; with
+   * `owner` (the media id of the item a sidecar describes) it replaces only that item's earlier
+   * sidecar, never another object (a media file may itself be named `a.jpg.json`): a key holding
+   * one is left as it is, with a warning.
+   */
+  writeText(key: string, text: string, owner?: string): Promise<void>;
   /**
    * Makes what put published durable against power loss (a put's bytes always are; the names
    * may be batched). A crash before flush costs at most a re-download, never a partial file.
