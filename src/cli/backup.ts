@@ -1,7 +1,6 @@
 // `gphotos-backup backup`: starts (or attaches to) the durable backup of the Library API into a
 // destination, prints its workflow id and Web UI link, and optionally follows or waits for it.
-import { WorkflowFailedError } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SearchFilters } from '../google/types.js';
 import { destinationLabel } from '../destination.js';
@@ -12,6 +11,7 @@ import { DEFAULT_BACKUP_OPTIONS, SEARCH_ATTRIBUTES, type BackupInput, type Backu
 import { choiceOption, flag, intOption, parse, stringOption } from './args.js';
 import { EXIT, UsageError } from './exit.js';
 import { followProgress, formatBytes } from './progress.js';
+import { startWithSearchAttributes } from './start.js';
 import { ACCOUNT_HELP, ACCOUNT_OPTIONS, accountRef, backupWorkflowId, connect, destination, S3_HELP, S3_OPTIONS, webUiLink } from './target.js';
 
 export const BACKUP_HELP = `Usage: gphotos-backup backup --dest DIR|s3://BUCKET/PREFIX [options]
@@ -108,34 +108,30 @@ export function failureMessage(error: unknown): string {
   return message;
 }
 
-export async function backupCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parse(argv, {
-    ...ACCOUNT_OPTIONS,
-    ...S3_OPTIONS,
-    dest: { type: 'string' },
-    media: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    concurrency: { type: 'string' },
-    sidecars: { type: 'boolean' },
-    'processing-wait': { type: 'string' },
-    'quota-reset': { type: 'string' },
-    follow: { type: 'boolean' },
-    wait: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
-  if (flag(parsed, 'help')) {
-    console.log(BACKUP_HELP);
-    return EXIT.ok;
-  }
-  const account = accountRef(parsed);
-  const dest = destination(parsed);
+const BACKUP_OPTIONS = {
+  ...ACCOUNT_OPTIONS,
+  ...S3_OPTIONS,
+  dest: { type: 'string' },
+  media: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  concurrency: { type: 'string' },
+  sidecars: { type: 'boolean' },
+  'processing-wait': { type: 'string' },
+  'quota-reset': { type: 'string' },
+  follow: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/** The workflow input the flags ask for; bad values are usage errors. */
+function backupInput(parsed: ReturnType<typeof parse>): BackupInput {
   const quotaReset = stringOption(parsed, 'quota-reset') ?? DEFAULT_BACKUP_OPTIONS.quotaResetUtc;
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(quotaReset)) throw new UsageError(`--quota-reset must be HH:MM (UTC), got "${quotaReset}"`);
   const filters = searchFilters(choiceOption(parsed, 'media', ['photos', 'videos', 'all'] as const), stringOption(parsed, 'from'), stringOption(parsed, 'to'));
-  const input: BackupInput = {
-    account,
-    destination: dest,
+  return {
+    account: accountRef(parsed),
+    destination: destination(parsed),
     ...(filters ? { filters } : {}),
     options: {
       ...DEFAULT_BACKUP_OPTIONS,
@@ -145,61 +141,57 @@ export async function backupCommand(argv: readonly string[]): Promise<number> {
       quotaResetUtc: quotaReset,
     },
   };
-  const json = flag(parsed, 'json');
-  const workflowId = backupWorkflowId(account, dest);
+}
+
+/** Waits for the backup's end and prints its summary or its failure; returns the exit code. */
+async function reportOutcome(handle: WorkflowHandle<typeof backup>, json: boolean): Promise<number> {
+  const { workflowId } = handle;
+  try {
+    const summary = await handle.result();
+    if (json) console.log(JSON.stringify({ workflowId, summary }));
+    else for (const line of summaryLines(summary)) console.log(line);
+    return summaryExitCode(summary);
+  } catch (error) {
+    const message = failureMessage(error);
+    if (json) console.log(JSON.stringify({ workflowId, error: message }));
+    else console.error(`Backup failed: ${message}`);
+    return EXIT.failed;
+  }
+}
+
+export async function backupCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parse(argv, BACKUP_OPTIONS);
+  if (flag(parsed, 'help')) {
+    console.log(BACKUP_HELP);
+    return EXIT.ok;
+  }
+  const input = backupInput(parsed);
+  const [json, wait, follow] = [flag(parsed, 'json'), flag(parsed, 'wait'), flag(parsed, 'follow')];
+  const workflowId = backupWorkflowId(input.account, input.destination);
+  const where = destinationLabel(input.destination);
   const { client, target, close } = await connect();
   try {
-    const attributes = {
-      [SEARCH_ATTRIBUTES.account]: accountLabel(account),
-      [SEARCH_ATTRIBUTES.destination]: destinationLabel(dest),
-      [SEARCH_ATTRIBUTES.source]: 'library',
-    };
-    const options = {
-      taskQueue: target.taskQueue,
-      workflowId,
-      args: [input] as [BackupInput],
-      workflowIdConflictPolicy: 'USE_EXISTING' as const,
-      memo: { account: accountLabel(account), destination: destinationLabel(dest), source: 'library' },
-    };
-    let handle;
-    try {
-      handle = await client.workflow.start(backup, {
-        ...options,
-        typedSearchAttributes: Object.entries(attributes).map(([name, value]) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value })),
-      });
-    } catch (error) {
-      if (!/search attribute/i.test((error as Error).message)) throw error;
-      console.error(
-        `warning: the Temporal server has no ${Object.keys(attributes).join(', ')} search attributes; the backup runs, but the Web UI cannot filter by them. ` +
-          `Register them with: ${Object.keys(attributes).map((k) => `temporal operator search-attribute create --name ${k} --type Keyword`).join(' && ')}`,
-      );
-      handle = await client.workflow.start(backup, options);
-    }
+    const handle = await startWithSearchAttributes(
+      client,
+      backup,
+      { taskQueue: target.taskQueue, workflowId, args: [input], memo: { account: accountLabel(input.account), destination: where, source: 'library' } },
+      { [SEARCH_ATTRIBUTES.account]: accountLabel(input.account), [SEARCH_ATTRIBUTES.destination]: where, [SEARCH_ATTRIBUTES.source]: 'library' },
+    );
     const link = webUiLink(target, workflowId);
-    if (json && !flag(parsed, 'wait') && !flag(parsed, 'follow')) {
+    if (json && !wait && !follow) {
       console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, webUi: link ?? null }));
       return EXIT.ok;
     }
     if (!json) {
-      console.log(`Backup ${workflowId} into ${destinationLabel(dest)}`);
+      console.log(`Backup ${workflowId} into ${where}`);
       if (link) console.log(`Web UI: ${link}`);
     }
-    if (!flag(parsed, 'wait') && !flag(parsed, 'follow')) {
+    if (!wait && !follow) {
       console.log(`Follow it with \`gphotos-backup status ${workflowId}\` or \`gphotos-backup backup --dest ... --follow\`.`);
       return EXIT.ok;
     }
-    if (flag(parsed, 'follow') && !json) await followProgress(handle, process.stderr);
-    try {
-      const summary = await handle.result();
-      if (json) console.log(JSON.stringify({ workflowId, summary }));
-      else for (const line of summaryLines(summary)) console.log(line);
-      return summaryExitCode(summary);
-    } catch (error) {
-      const message = failureMessage(error);
-      if (json) console.log(JSON.stringify({ workflowId, error: message }));
-      else console.error(`Backup failed: ${message}`);
-      return EXIT.failed;
-    }
+    if (follow && !json) await followProgress(handle, process.stderr);
+    return await reportOutcome(handle, json);
   } finally {
     await close();
   }

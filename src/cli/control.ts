@@ -1,6 +1,7 @@
 // `status`, `pause`, `resume`, `cancel`: act on a backup named by its workflow id or by --dest
 // (and --account).
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { TemporalTarget } from '../temporal/connection.js';
 import { pauseSignal, resumeSignal, type BackupSummary } from '../workflows/messages.js';
 import { liveProgress } from './live-progress.js';
 import { flag, parse } from './args.js';
@@ -65,34 +66,40 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
       else console.log(`${action === 'cancel' ? 'cancellation requested for' : `${action}d`} ${workflowId}`);
       return EXIT.ok;
     }
-    if (running) {
-      const p = await liveProgress(handle);
-      if (json) console.log(JSON.stringify({ workflowId, state: 'RUNNING', progress: p }));
-      else {
-        console.log(`${workflowId}: ${p.status}${p.sleepingUntil ? ` until ${p.sleepingUntil}` : ''}`);
-        console.log(`  ${p.stored + p.skipped + p.failed}/${p.listed}${p.listingDone ? '' : '+'} items done: ${p.stored} stored (${formatBytes(p.storedBytes)}), ${p.skipped} already there, ${p.failed} failed`);
-        for (const line of failureLines(p)) console.log(line);
-        const link = webUiLink(target, workflowId);
-        if (link) console.log(`  Web UI: ${link}`);
-      }
-      return EXIT.ok;
-    }
-    if (description.status.name === 'COMPLETED') {
-      const summary = (await handle.result()) as BackupSummary;
-      if (json) console.log(JSON.stringify({ workflowId, state: 'COMPLETED', summary }));
-      else for (const line of summaryLines(summary)) console.log(line);
-      return summaryExitCode(summary);
-    }
-    let message: string = description.status.name;
-    try {
-      await handle.result();
-    } catch (error) {
-      message = `${description.status.name}: ${failureMessage(error)}`;
-    }
-    if (json) console.log(JSON.stringify({ workflowId, state: description.status.name, error: message }));
-    else console.log(`${workflowId}: ${message}`);
-    return EXIT.failed;
+    return await showStatus(handle, description.status.name, target, json);
   } finally {
     await close();
   }
+}
+
+/** Prints a backup's progress (running) or its outcome; exit 1 when it failed or items did. */
+async function showStatus(handle: WorkflowHandle, state: string, target: TemporalTarget, json: boolean): Promise<number> {
+  const workflowId = handle.workflowId;
+  if (state === 'RUNNING') {
+    const p = await liveProgress(handle);
+    if (json) console.log(JSON.stringify({ workflowId, state: 'RUNNING', progress: p }));
+    else {
+      console.log(`${workflowId}: ${p.status}${p.sleepingUntil ? ` until ${p.sleepingUntil}` : ''}`);
+      console.log(`  ${p.stored + p.skipped + p.failed}/${p.listed}${p.listingDone ? '' : '+'} items done: ${p.stored} stored (${formatBytes(p.storedBytes)}), ${p.skipped} already there, ${p.failed} failed`);
+      for (const line of failureLines(p)) console.log(line);
+      const link = webUiLink(target, workflowId);
+      if (link) console.log(`  Web UI: ${link}`);
+    }
+    return EXIT.ok;
+  }
+  if (state === 'COMPLETED') {
+    const summary = (await handle.result()) as BackupSummary;
+    if (json) console.log(JSON.stringify({ workflowId, state: 'COMPLETED', summary }));
+    else for (const line of summaryLines(summary)) console.log(line);
+    return summaryExitCode(summary);
+  }
+  let message: string = state;
+  try {
+    await handle.result();
+  } catch (error) {
+    message = `${state}: ${failureMessage(error)}`;
+  }
+  if (json) console.log(JSON.stringify({ workflowId, state, error: message }));
+  else console.log(`${workflowId}: ${message}`);
+  return EXIT.failed;
 }
