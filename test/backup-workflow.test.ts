@@ -120,6 +120,29 @@ describe('backup workflow, time skipping: PROCESSING videos', () => {
 
 });
 
+describe('backup workflow, time skipping: the final round for items that failed on transient trouble', () => {
+  it('items handed back by their batches are tried once more at the end; what fails again is reported', async () => {
+    const [lucky, unlucky] = [photo(7), photo(8)];
+    const mocks = mockActivities([[photo(1), lucky, unlucky], [photo(2)]], (batch) => {
+      if (!batch.finalRound) {
+        assert.equal(batch.retryLater, true, 'batches of the main pass hand items back');
+        const handedBack = batch.items.filter((item) => item === lucky || item.id === lucky.id || item.id === unlucky.id);
+        return { ...storedAll(batch.items.filter((item) => !handedBack.includes(item))), retryLater: handedBack };
+      }
+      assert.equal(batch.retryLater, false, 'the final round records what fails');
+      return { ...storedAll([lucky]), failed: [{ id: unlucky.id, filename: unlucky.filename, reason: 'HTTP 503', attempts: 8 }] };
+    });
+    const summary = await withBackup(mocks, input(), (handle) => handle.result());
+    const calls = mocks.batchCalls.map((call) => call.ids.join(','));
+    assert.deepEqual(calls.slice(0, 2).sort(), ['photo-1,photo-7,photo-8', 'photo-2'], 'the main pass (its batches run side by side)');
+    assert.equal(calls[2], 'photo-7,photo-8', 'then the final round, once');
+    assert.equal(calls.length, 3);
+    assert.deepEqual([summary.stored, summary.failed], [3, 1]);
+    assert.deepEqual(summary.recentFailures.map((f) => f.id), [unlucky.id]);
+    assert.equal(summary.retryLater, undefined, 'nothing is left to retry');
+  });
+});
+
 describe('backup workflow, time skipping: pause and resume', () => {
   it('pause lets running batches finish and starts nothing new, even over hours; resume goes on', async () => {
     const pages = [[photo(1), photo(2)], [photo(3)], [photo(4)]];

@@ -23,6 +23,11 @@ export interface DownloadBatchResult {
   readonly failed: readonly ItemFailure[];
   /** Videos still PROCESSING at Google: try again later. */
   readonly deferred: readonly MediaDescriptor[];
+  /**
+   * Items whose tries were spent on transient trouble, handed back (when the batch was asked to)
+   * for one more round at the end of the backup instead of being recorded as failed now.
+   */
+  readonly retryLater?: readonly MediaDescriptor[];
 }
 
 /**
@@ -76,6 +81,10 @@ export class BatchProgress {
 
   deferred(descriptor: MediaDescriptor): void {
     this.finish(descriptor.id, { deferred: [...this.state.deferred, descriptor] });
+  }
+
+  handedBack(descriptor: MediaDescriptor): void {
+    this.finish(descriptor.id, { retryLater: [...(this.state.retryLater ?? []), descriptor] });
   }
 
   /** Bytes of the item being stored now. */

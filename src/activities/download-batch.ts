@@ -30,6 +30,13 @@ export interface DownloadBatchInput {
   readonly items: readonly MediaDescriptor[];
   /** Write `<file>.json` with the item's metadata beside each file. */
   readonly sidecars?: boolean;
+  /**
+   * Hand items whose tries are spent on transient trouble back (`retryLater`) for a round at
+   * the end of the backup, instead of recording them as failed now.
+   */
+  readonly retryLater?: boolean;
+  /** These items come back from an earlier round, where each had its full tries already. */
+  readonly finalRound?: boolean;
 }
 
 export interface OpenDestination {
@@ -97,7 +104,7 @@ interface RunParts {
 /** One attempt at one batch: its items, chunk by chunk, one item at a time. */
 class BatchRun {
   /** Items given up for transient reasons since the last item stored (see giveUp). */
-  private suspects: ItemFailure[] = [];
+  private suspects: { failure: ItemFailure; descriptor: MediaDescriptor }[] = [];
   private readonly where: string;
 
   constructor(private readonly run: RunParts) {
@@ -239,20 +246,24 @@ class BatchRun {
    * service is down for everyone, and the batch is retried later instead (their tries reset).
    */
   private async giveUp(item: MediaItem, verdict: Extract<ItemVerdict, { action: 'give-up' }>, attempts: number, error: unknown): Promise<void> {
-    const failure: ItemFailure = { ...failureOf(item), reason: verdict.reason, attempts };
+    const earlier = this.run.input.finalRound && verdict.transient ? ITEM_ATTEMPTS : 0;
+    const failure: ItemFailure = { ...failureOf(item), reason: verdict.reason, attempts: attempts + earlier };
     if (verdict.bug) this.logBug(item.id, error);
     if (!verdict.transient) return this.recordFailure(failure);
-    this.suspects.push(failure);
+    this.suspects.push({ failure, descriptor: describeMediaItem(item) });
     if (this.suspects.length >= OUTAGE_STREAK && this.run.ctx.info.attempt < OUTAGE_RETRIES) {
       throw new GooglePhotosError('server', `${this.suspects.length} items in a row could not be downloaded (last: ${verdict.reason}); the batch is tried again later`);
     }
   }
 
-  /** The held-back failures are the items' own: record them. */
+  /** The held-back failures are the items' own: hand them back for a later round, or record them. */
   private async settleSuspects(): Promise<void> {
     const suspects = this.suspects;
     this.suspects = [];
-    for (const failure of suspects) await this.recordFailure(failure);
+    for (const { failure, descriptor } of suspects) {
+      if (this.run.input.retryLater) this.run.progress.handedBack(descriptor);
+      else await this.recordFailure(failure);
+    }
   }
 
   private async recordFailure(failure: ItemFailure): Promise<void> {

@@ -23,6 +23,8 @@ import type { BackupCarry, BackupCounters, BackupInput, BackupProgress, BackupSt
 
 /** Failed items kept in the workflow's state (the destination's failures.jsonl has them all). */
 const FAILURES_KEPT = 50;
+/** Items per batch in the final retry round (a listing page's worth). */
+const RETRY_ROUND_BATCH = 100;
 
 function activitiesFor(input: BackupInput) {
   return {
@@ -48,6 +50,8 @@ export class BackupRun {
   private readonly carry: BackupCarry;
   private counters: BackupCounters;
   private deferred: MediaDescriptor[];
+  /** Items handed back by their batches after transient trouble: one more round at the end. */
+  private retryLater: MediaDescriptor[];
   private recentFailures: ItemFailure[];
   private pageToken: string | undefined;
   private listingDone = false;
@@ -68,6 +72,7 @@ export class BackupRun {
     };
     this.counters = this.carry.counters;
     this.deferred = [...this.carry.deferred];
+    this.retryLater = [...(this.carry.retryLater ?? [])];
     this.recentFailures = [...this.carry.recentFailures];
     this.pageToken = this.carry.pageToken;
     this.paused = this.carry.paused ?? false;
@@ -79,6 +84,7 @@ export class BackupRun {
       status: this.sleepingUntil !== undefined ? 'sleeping-for-quota' : this.paused ? 'paused' : this.phase,
       listingDone: this.listingDone,
       deferred: this.deferred.length,
+      ...(this.retryLater.length > 0 ? { retryLater: this.retryLater.length } : {}),
       batchesInFlight: this.inFlight.size,
       startedAt: this.carry.startedAt,
       ...(this.sleepingUntil !== undefined ? { sleepingUntil: new Date(this.sleepingUntil).toISOString() } : {}),
@@ -131,6 +137,25 @@ export class BackupRun {
     }
   }
 
+  /**
+   * One more round for the items whose tries were spent on transient trouble (as rclone's
+   * --retries): a blip that hit one item four times does not leave it failed. What fails again
+   * is recorded as failed, and the next run tries it again.
+   */
+  async retryRound(): Promise<void> {
+    if (this.retryLater.length === 0 || !patched('retry-round')) return;
+    this.phase = 'retrying-failed';
+    const items = this.retryLater;
+    this.retryLater = [];
+    log.info('trying again the items that failed on transient trouble', { items: items.length });
+    for (let start = 0; start < items.length; start += RETRY_ROUND_BATCH) {
+      await condition(() => this.fatal !== undefined || (!this.paused && this.inFlight.size < this.input.options.concurrency));
+      this.failFast();
+      this.startBatch(items.slice(start, start + RETRY_ROUND_BATCH), true);
+    }
+    await this.drain();
+  }
+
   /** Sweeps what killed workers left, tells the Web UI the result, and sums the run up. */
   async finish(): Promise<BackupSummary> {
     // Temp files of workers killed during the run (their attempts were retried elsewhere).
@@ -153,10 +178,10 @@ export class BackupRun {
     await condition(() => this.inFlight.size === 0);
     this.failFast();
     log.info('continuing as new', { ...this.counters });
-    const { counters, deferred, recentFailures, pageToken, paused, carry } = this;
+    const { counters, deferred, retryLater, recentFailures, pageToken, paused, carry } = this;
     return continueAsNew<(input: BackupInput) => Promise<BackupSummary>>({
       ...this.input,
-      carry: { pageToken, counters, deferred, recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1, paused },
+      carry: { pageToken, counters, deferred, ...(retryLater.length > 0 ? { retryLater } : {}), recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1, paused },
     });
   }
 
@@ -188,10 +213,14 @@ export class BackupRun {
     }
   }
 
-  /** Starts a batch in the background; it never rejects (a failure is kept in `fatal`). */
-  private startBatch(items: readonly MediaDescriptor[]): void {
+  /**
+   * Starts a batch in the background; it never rejects (a failure is kept in `fatal`). Items its
+   * tries cannot store for transient reasons come back for the final round, unless this is it.
+   */
+  private startBatch(items: readonly MediaDescriptor[], finalRound = false): void {
     const { input } = this;
-    const run = this.withQuotaSleep(() => this.activities.downloads.downloadBatch({ account: input.account, destination: input.destination, items, sidecars: input.options.sidecars }))
+    const request = { account: input.account, destination: input.destination, items, sidecars: input.options.sidecars, retryLater: !finalRound, finalRound };
+    const run = this.withQuotaSleep(() => this.activities.downloads.downloadBatch(request))
       .then((result) => this.merge(result))
       .catch((error: unknown) => {
         const bug = bugFailure(error);
@@ -206,6 +235,7 @@ export class BackupRun {
     const c = this.counters;
     this.counters = { ...c, stored: c.stored + result.stored, storedBytes: c.storedBytes + result.storedBytes, skipped: c.skipped + result.skipped, failed: c.failed + result.failed.length };
     this.deferred = [...this.deferred, ...result.deferred];
+    this.retryLater = [...this.retryLater, ...(result.retryLater ?? [])];
     this.recentFailures = [...this.recentFailures, ...result.failed].slice(0, FAILURES_KEPT);
   }
 

@@ -18,6 +18,7 @@ export async function backup(input: BackupInput): Promise<BackupSummary> {
   try {
     await run.listAll();
     await run.retryProcessing();
+    await run.retryRound();
   } catch (error) {
     if (isCancellation(error)) await run.cleanUpAfterCancel();
     throw error;

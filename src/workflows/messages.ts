@@ -80,6 +80,8 @@ export interface BackupCarry {
   readonly pageToken?: string;
   readonly counters: BackupCounters;
   readonly deferred: readonly MediaDescriptor[];
+  /** Items to try once more at the end (their tries were spent on transient trouble). */
+  readonly retryLater?: readonly MediaDescriptor[];
   readonly recentFailures: readonly ItemFailure[];
   /** ISO time the backup (its first run) started. */
   readonly startedAt: string;
@@ -97,13 +99,15 @@ export interface BackupInput {
   readonly carry?: BackupCarry;
 }
 
-export type BackupStatus = 'listing' | 'downloading' | 'waiting-for-processing' | 'sleeping-for-quota' | 'paused' | 'done';
+export type BackupStatus = 'listing' | 'downloading' | 'waiting-for-processing' | 'retrying-failed' | 'sleeping-for-quota' | 'paused' | 'done';
 
 export interface BackupProgress extends BackupCounters {
   readonly status: BackupStatus;
   readonly listingDone: boolean;
   /** Videos still PROCESSING at Google (retried later in the run). */
   readonly deferred: number;
+  /** Items whose tries were spent on transient trouble, tried once more at the end of the run. */
+  readonly retryLater?: number;
   /** Download batches running now (after a pause, those still finishing). */
   readonly batchesInFlight: number;
   readonly startedAt: string;
