@@ -152,6 +152,18 @@ async function continuedAsNew(rec: Recording): Promise<void> {
   await save(rec, 'backup-continue-as-new', handle);
 }
 
+/** One item whose media always answers 503: handed back, tried in the final round, recorded as failed. */
+async function failingItem(rec: Recording): Promise<void> {
+  const bad = rec.stack.emulator.library.items.find((item) => item.kind === 'photo' && item.appCreated);
+  if (!bad) throw new Error('the library has no photo');
+  rec.stack.emulator.addFault({ target: 'media', kind: 'server-error', itemId: bad.id, probability: 1, status: 503 });
+  const handle = await startBackup(rec, 'backup/failing-item');
+  const summary = await handle.result();
+  rec.stack.emulator.clearFaults();
+  if (summary.failed !== 1) throw new Error(`expected one failed item, got ${summary.failed}`);
+  await save(rec, 'backup-failing-item', handle);
+}
+
 function outDirFromArgs(): string {
   const at = process.argv.indexOf('--out');
   const given = at > 0 ? process.argv[at + 1] : undefined;
@@ -162,7 +174,7 @@ function outDirFromArgs(): string {
 
 const PLANS: readonly StackPlan[] = [
   // A small mixed library (photos, a video still PROCESSING until the emulator's clock moves on).
-  { emulator: { preset: 'mixed', items: 20, processingReadyAfterMs: 3600 * 1000 }, scenarios: [normalAndRerun, dailyQuota, cancelled, listing, processingVideo] },
+  { emulator: { preset: 'mixed', items: 20, processingReadyAfterMs: 3600 * 1000 }, scenarios: [normalAndRerun, dailyQuota, cancelled, listing, processingVideo, failingItem] },
   // Two pages of tiny photos: a pause holds the second page back.
   { emulator: { preset: 'large', items: 100 }, scenarios: [(rec) => pausedAndResumed(rec, 'backup-paused-resumed')] },
   // The same with the server suggesting continue-as-new at once: runs that carry their state on, a pause too.

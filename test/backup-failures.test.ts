@@ -37,7 +37,7 @@ describe('one item that fails forever among 300', () => {
   });
   after(() => stack?.close());
 
-  it('299 stored, 1 failed and reported with exit 1; the next run, with the fault gone, stores it', async () => {
+  it('299 stored, 1 failed and reported with exit 1; the next run, with the fault gone, stores it', async (t) => {
     const bad = stack.emulator.library.items[137];
     assert.ok(bad);
     stack.emulator.addFault({ target: 'media', kind: 'server-error', itemId: bad.id, probability: 1, status: 503 });
@@ -56,6 +56,7 @@ describe('one item that fails forever among 300', () => {
     assert.equal(failure?.attempts, 2 * ITEM_ATTEMPTS, 'its tries, then as many again in the final round');
     assert.match(failure?.reason ?? '', /503|unavailable/i);
     const mediaTries = stack.emulator.counters().mediaByItem[bad.id] ?? 0;
+    t.diagnostic(`first run: exit ${first.code}, ${summary.stored} stored, ${summary.failed} failed (${failure?.reason}, ${failure?.attempts} tries, ${mediaTries} media requests for it)`);
     assert.equal(mediaTries, 2 * ITEM_ATTEMPTS, 'the bad item was tried a bounded number of times');
     const recorded = readFileSync(join(dest, '.gphotos-backup', 'failures.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; attempts: number });
     assert.deepEqual(recorded.map((r) => r.id), [bad.id]);
@@ -74,6 +75,7 @@ describe('one item that fails forever among 300', () => {
     const second = await backup('--wait');
     assert.equal(second.code, 0, second.stderr);
     const again = (JSON.parse(second.stdout) as BackupJson).summary;
+    t.diagnostic(`second run: exit ${second.code}, ${again.stored} stored, ${again.skipped} already there, ${again.failed} failed`);
     assert.deepEqual([again.stored, again.skipped, again.failed], [1, 299, 0]);
     assert.equal(stack.emulator.counters().requests.media, 1, 'only the failed item is fetched again');
     const entry = (await DiskManifest.open(dest)).get(bad.id);

@@ -62,7 +62,7 @@ describe('disk errors stop the backup at once, with the path and the fix', { ski
     }
   }
 
-  it('a full filesystem: one failure naming the path, no retries, no temp files', async () => {
+  it('a full filesystem: one failure naming the path, no retries, no temp files', async (t) => {
     const dest = join(mountTmpfs(1024), 'photos');
     stack.emulator.resetCounters();
     const failure = await workflowFailure(runBackup(dest, 'disk-full'));
@@ -72,6 +72,7 @@ describe('disk errors stop the backup at once, with the path and the fix', { ski
     assert.ok(failure.message.includes(dest), `names the path: ${failure.message}`);
     assert.match(failure.message, /free some space/);
     const media = stack.emulator.counters().requests.media ?? 0;
+    t.diagnostic(`full 1 MiB tmpfs: failed at once with "${failure.message}" after ${media} media requests for 60 items`);
     assert.ok(media <= 60 + 10, `no item was downloaded again and again (${media} media requests for 60 items)`);
     const history = await fetchHistoryText(stack.client, 'disk-full');
     assert.ok(!/"attempt":\s*[2-9]/.test(history), 'no download batch was retried');
