@@ -55,6 +55,8 @@ function judgeGoogle(error: GooglePhotosError, attempt: number): ItemVerdict {
     case 'unauthenticated':
     case 'revoked':
     case 'insufficient-scope':
+    // Premature (picking not finished) for every item alike, not this item's fault.
+    case 'failed-precondition':
     // A baseUrl on a host that is not Google's: the token must not go there, for any item.
     case 'untrusted-host':
       return { action: 'stop', error };

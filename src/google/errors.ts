@@ -10,8 +10,13 @@ export type GoogleErrorKind =
   | 'insufficient-scope'
   /** 404: the item is gone or not visible to this app. */
   | 'not-found'
-  /** 400 INVALID_ARGUMENT / FAILED_PRECONDITION: our request is wrong or premature. */
+  /** 400 INVALID_ARGUMENT: our request is wrong. */
   | 'invalid-request'
+  /**
+   * 400 FAILED_PRECONDITION: the call is premature or impossible for this user (Picker: the
+   * person has not finished picking; sessions.create: no active Google Photos account).
+   */
+  | 'failed-precondition'
   /** 429 from a per-minute limit: retry after Retry-After, or ≥30 s without one. */
   | 'rate-limited'
   /** 429 from a per-day quota: wait until the quota resets. */
@@ -29,7 +34,7 @@ export type GoogleErrorKind =
   /** A baseUrl outside Google's media hosts and the configured API roots: the token is not sent there. */
   | 'untrusted-host';
 
-const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request', 'invalid-response', 'untrusted-host']);
+const NON_RETRYABLE: ReadonlySet<GoogleErrorKind> = new Set(['unauthenticated', 'revoked', 'insufficient-scope', 'not-found', 'invalid-request', 'failed-precondition', 'invalid-response', 'untrusted-host']);
 
 /** Google asks for at least 30 s after a 429. */
 export const MIN_RATE_LIMIT_DELAY_MS = 30_000;
@@ -94,6 +99,7 @@ export function classifyApiResponse(operation: string, status: number, bodyText:
     return new GooglePhotosError('rate-limited', what, { status, retryAfterMs: retryAfterMs ?? MIN_RATE_LIMIT_DELAY_MS });
   }
   if (status >= 500) return new GooglePhotosError('server', what, { status });
+  if (status === 400 && error?.status === 'FAILED_PRECONDITION') return new GooglePhotosError('failed-precondition', what, { status });
   if (status === 400) return new GooglePhotosError('invalid-request', what, { status });
   return new GooglePhotosError('server', what, { status });
 }

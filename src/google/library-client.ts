@@ -52,9 +52,17 @@ export async function callJson<T>(options: ApiClientOptions, operation: string, 
   }
 }
 
-export interface LibraryClientOptions extends ApiClientOptions {
+/** Options of a client whose answers carry baseUrls (Library, Picker). */
+export interface MediaApiClientOptions extends ApiClientOptions {
   /** Origins besides Google's media hosts that this API's baseUrls may point to (default: the API root's). */
   readonly mediaOrigins?: readonly string[];
+}
+
+export type LibraryClientOptions = MediaApiClientOptions;
+
+/** Where media downloads of a client's baseUrls may send the token, besides Google's media hosts. */
+export function mediaOriginsOf(options: MediaApiClientOptions): readonly string[] {
+  return options.mediaOrigins ?? [new URL(options.apiUrl).origin];
 }
 
 export class LibraryClient {
@@ -62,7 +70,7 @@ export class LibraryClient {
   readonly mediaOrigins: readonly string[];
 
   constructor(private readonly options: LibraryClientOptions) {
-    this.mediaOrigins = options.mediaOrigins ?? [new URL(options.apiUrl).origin];
+    this.mediaOrigins = mediaOriginsOf(options);
   }
 
   list(pageSize: number, pageToken?: string): Promise<ListMediaItemsResponse> {
