@@ -1,23 +1,27 @@
-// downloadBatch: stores up to one page of items. Skips what the manifest already holds, fetches
-// fresh baseUrls (batchGet, ≤50 ids per call) right before downloading, streams each photo
+// downloadBatch: stores up to one page of items. Skips what the manifest already holds, has the
+// items' source (Library, Picker: src/sources/source.ts) resolve fresh baseUrls right before
+// downloading, streams each photo
 // (`=d`) or video (`=dv`) into the sink, records it in the manifest and heartbeats what is done,
 // so a retried attempt resumes where the last one stopped. PROCESSING videos are handed back to
 // be tried later. An item that cannot be stored after its tries (or that trips a bug in our
 // code) is recorded as failed and the batch goes on; the next run tries it again. Errors of the
 // destination itself, of the sign-in, and Google's daily quota stop the batch (item-errors.ts).
 import { Context } from '@temporalio/activity';
+import { ConfigError } from '../config.js';
 import type { AccountRef } from '../google/account.js';
 import type { AccessTokenSource } from '../google/credentials.js';
 import { GooglePhotosError } from '../google/errors.js';
-import { LIBRARY_MAX_BATCH_GET, type LibraryClient } from '../google/library-client.js';
+import type { LibraryClient } from '../google/library-client.js';
 import { openMedia } from '../google/media-download.js';
-import type { MediaItem } from '../google/types.js';
+import type { PickerClient } from '../google/picker-client.js';
 import type { Manifest } from '../manifest/manifest.js';
 import { destinationLabel, manifestFor, openSink, type DestinationSpec } from '../destination.js';
 import { candidateKeys, captureTimeMs } from '../sinks/layout.js';
 import type { Sink, StoredObject } from '../sinks/sink.js';
-import { itemLabel, videoStatusOf, type MediaDescriptor } from '../sources/descriptor.js';
-import { describeMediaItem } from '../sources/library-source.js';
+import { itemLabel, type MediaDescriptor } from '../sources/descriptor.js';
+import { LibrarySource } from '../sources/library-source.js';
+import { PickerSource } from '../sources/picker-source.js';
+import type { MediaSource, ResolvedItem, SourceSelector } from '../sources/source.js';
 import { BatchProgress, type DownloadBatchResult, type ItemFailure } from './batch-progress.js';
 import { ITEM_ATTEMPTS, judgeItemError, type ItemVerdict } from './item-errors.js';
 import type { BaseUrlCache } from './url-cache.js';
@@ -28,6 +32,8 @@ export interface DownloadBatchInput {
   readonly account: AccountRef;
   readonly destination: DestinationSpec;
   readonly items: readonly MediaDescriptor[];
+  /** Where the items come from (default: the Library API). */
+  readonly source?: SourceSelector;
   /** Write `<file>.json` with the item's metadata beside each file. */
   readonly sidecars?: boolean;
   /**
@@ -44,14 +50,21 @@ export interface OpenDestination {
   readonly manifest: Manifest;
 }
 
+/** A client of one Google API for a sign-in, with the sign-in's tokens (for the media requests). */
+export type SignedInClient<C> = (account: AccountRef) => Promise<{ client: C; tokens: AccessTokenSource }>;
+
 export interface DownloadDeps {
-  readonly library: (account: AccountRef) => Promise<{ client: LibraryClient; tokens: AccessTokenSource }>;
-  /** baseUrls this worker's listing just saw (saves a batchGet when still fresh). */
+  readonly library: SignedInClient<LibraryClient>;
+  /** Needed for batches of picked items only. */
+  readonly picker?: SignedInClient<PickerClient>;
+  /** baseUrls this worker's Library listing just saw (saves a batchGet when still fresh). */
   readonly urls: BaseUrlCache;
   /** Opens the destination (default: the shared sink and manifest of destination.ts). */
   readonly destination?: (spec: DestinationSpec) => Promise<OpenDestination>;
 }
 
+/** Items resolved at a time (one Library batchGet); names and manifest records are made durable after each. */
+const CHUNK_SIZE = 50;
 /** Items given up in a row for transient reasons: more look like an outage, not bad items. */
 const OUTAGE_STREAK = 3;
 /** From this attempt of the batch on, even an apparent outage gives its items up. */
@@ -70,20 +83,31 @@ async function alreadyStored(manifest: Manifest, sink: Sink, id: string): Promis
   return stat?.size === entry.size;
 }
 
-function sidecarJson(item: MediaItem): string {
-  // The baseUrl is a capability URL that expires within the hour: not worth keeping, not safe to.
-  const { baseUrl: _drop, ...metadata } = item;
-  return `${JSON.stringify(metadata, null, 2)}\n`;
+/** The item's metadata as Google gave it (without the baseUrl: the source leaves it out). */
+function sidecarJson(item: ResolvedItem): string {
+  return `${JSON.stringify(item.metadata, null, 2)}\n`;
+}
+
+/** The batch's source, built for this batch only (a Picker source keeps what it listed until the batch ends). */
+async function openSource(deps: DownloadDeps, input: DownloadBatchInput): Promise<{ source: MediaSource; tokens: AccessTokenSource }> {
+  const selector = input.source ?? { kind: 'library' };
+  if (selector.kind === 'library') {
+    const { client, tokens } = await deps.library(input.account);
+    return { source: new LibrarySource(client, deps.urls), tokens };
+  }
+  if (!deps.picker) throw new ConfigError('this worker cannot download picked items: it has no Picker API client');
+  const { client, tokens } = await deps.picker(input.account);
+  return { source: new PickerSource(client, selector.sessionId, selector.pageToken), tokens };
 }
 
 export function createDownloadActivity(deps: DownloadDeps) {
   return async function downloadBatch(input: DownloadBatchInput): Promise<DownloadBatchResult> {
     const ctx = Context.current();
-    const { client, tokens } = await deps.library(input.account);
+    const { source, tokens } = await openSource(deps, input);
     const { sink, manifest } = await (deps.destination ?? openDestination)(input.destination);
     const progress = new BatchProgress(ctx);
     try {
-      return await new BatchRun({ ctx, input, client, tokens, urls: deps.urls, sink, manifest, progress }).execute();
+      return await new BatchRun({ ctx, input, source, tokens, sink, manifest, progress }).execute();
     } finally {
       progress.stop();
     }
@@ -93,9 +117,8 @@ export function createDownloadActivity(deps: DownloadDeps) {
 interface RunParts {
   readonly ctx: Context;
   readonly input: DownloadBatchInput;
-  readonly client: LibraryClient;
+  readonly source: MediaSource;
   readonly tokens: AccessTokenSource;
-  readonly urls: BaseUrlCache;
   readonly sink: Sink;
   readonly manifest: Manifest;
   readonly progress: BatchProgress;
@@ -119,8 +142,8 @@ class BatchRun {
       if (await alreadyStored(manifest, sink, item.id)) progress.skipped(item.id);
       else pending.push(item);
     }
-    for (let start = 0; start < pending.length; start += LIBRARY_MAX_BATCH_GET) {
-      await this.storeChunk(pending.slice(start, start + LIBRARY_MAX_BATCH_GET));
+    for (let start = 0; start < pending.length; start += CHUNK_SIZE) {
+      await this.storeChunk(pending.slice(start, start + CHUNK_SIZE));
       // Durable names and manifest records every chunk: a crash re-checks at most one chunk.
       await sink.flush();
       await manifest.flush();
@@ -139,18 +162,17 @@ class BatchRun {
         await this.recordFailure({ ...failureOf(descriptor), reason: 'not found: deleted, or not visible to this app', attempts: 1 });
         continue;
       }
-      const video = item.mediaMetadata?.video;
-      const status = video ? videoStatusOf(video.status) : undefined;
-      if (status === 'PROCESSING') this.run.progress.deferred(describeMediaItem(item));
+      const status = item.descriptor.videoStatus;
+      if (status === 'PROCESSING') this.run.progress.deferred(item.descriptor);
       else if (status === 'FAILED') await this.recordFailure({ ...failureOf(descriptor), reason: 'video processing failed at Google', attempts: 1 });
       else await this.storeItem(item);
     }
   }
 
   /** Items with usable baseUrls; when Google's answer is unusable, the chunk's items are given up. */
-  private async resolveOrGiveUp(chunk: readonly MediaDescriptor[]): Promise<Map<string, MediaItem | undefined> | undefined> {
+  private async resolveOrGiveUp(chunk: readonly MediaDescriptor[]): Promise<Map<string, ResolvedItem | undefined> | undefined> {
     try {
-      return await this.resolve(chunk);
+      return await this.run.source.resolve(chunk);
     } catch (error) {
       const verdict = judgeItemError(error, ITEM_ATTEMPTS - 1, this.where, this.run.ctx.cancellationSignal.aborted);
       // Transient trouble listing URLs is the service's, not the items': the batch is retried.
@@ -161,33 +183,16 @@ class BatchRun {
     }
   }
 
-  /** From this worker's recent listing, else batchGet (≤50 per call). */
-  private async resolve(chunk: readonly MediaDescriptor[]): Promise<Map<string, MediaItem | undefined>> {
-    const found = new Map<string, MediaItem | undefined>();
-    const missing: string[] = [];
-    for (const d of chunk) {
-      const cached = d.videoStatus === 'PROCESSING' ? undefined : this.run.urls.take(d.id);
-      if (cached) found.set(d.id, cached);
-      else missing.push(d.id);
-    }
-    if (missing.length > 0) for (const [id, item] of await this.fresh(missing)) found.set(id, item);
-    return found;
-  }
-
-  private async fresh(ids: readonly string[]): Promise<Map<string, MediaItem | undefined>> {
-    const results = (await this.run.client.batchGet(ids)).mediaItemResults ?? [];
-    return new Map(ids.map((id, i) => [id, results[i]?.mediaItem]));
-  }
-
   /** Stores one item, trying again on transient trouble; gives it up once its tries are spent. */
-  private async storeItem(item: MediaItem): Promise<void> {
+  private async storeItem(item: ResolvedItem): Promise<void> {
+    const { id } = item.descriptor;
     let current = item;
     for (let attempt = 0; ; attempt++) {
       try {
         const stored = await this.putOnce(current);
         await this.settleSuspects();
-        if (stored.alreadyStored) this.run.progress.skipped(item.id);
-        else this.run.progress.stored(item.id, stored.size);
+        if (stored.alreadyStored) this.run.progress.skipped(id);
+        else this.run.progress.stored(id, stored.size);
         return;
       } catch (error) {
         const verdict = judgeItemError(error, attempt, this.where, this.run.ctx.cancellationSignal.aborted);
@@ -195,8 +200,8 @@ class BatchRun {
         if (verdict.action === 'give-up') return this.giveUp(item, verdict, attempt + 1, error);
         await this.patientSleep(verdict.waitMs);
         if (verdict.refreshUrl) {
-          const again = (await this.fresh([item.id])).get(item.id);
-          if (!again) return this.recordFailure({ ...failureOf(item), reason: 'no longer available at Google', attempts: attempt + 1 });
+          const again = await this.run.source.refresh(id);
+          if (!again) return this.recordFailure({ ...failureOf(item.descriptor), reason: 'no longer available at Google', attempts: attempt + 1 });
           current = again;
         }
       }
@@ -204,37 +209,38 @@ class BatchRun {
   }
 
   /** Download, store, sidecar, manifest record: one try. */
-  private async putOnce(item: MediaItem): Promise<StoredObject> {
-    const { ctx, input, sink, manifest, tokens, progress } = this.run;
-    if (!item.baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${itemLabel(item)}`);
-    const descriptor = describeMediaItem(item);
-    const media = await openMedia(item.baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: this.run.client.mediaOrigins });
+  private async putOnce(item: ResolvedItem): Promise<StoredObject> {
+    const { ctx, input, sink, manifest, tokens, progress, source } = this.run;
+    const { descriptor, baseUrl } = item;
+    const { id } = descriptor;
+    if (!baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${itemLabel(descriptor)}`);
+    const media = await openMedia(baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: source.mediaOrigins });
     const captured = captureTimeMs(descriptor.creationTime);
     const stored = await sink.put({
       // Without a MIME type from Google, the media server's names the extension of a nameless item.
       candidates: candidateKeys({ ...descriptor, mimeType: descriptor.mimeType ?? media.contentType }),
       body: media.body,
       ...(media.size !== undefined ? { expectedSize: media.size } : {}),
-      mimeType: item.mimeType ?? media.contentType ?? 'application/octet-stream',
+      mimeType: descriptor.mimeType ?? media.contentType ?? 'application/octet-stream',
       // Undated items keep the time they were stored.
       mtime: captured === undefined ? new Date() : new Date(captured),
-      mediaId: item.id,
-      originalFilename: item.filename ?? '',
-      ownerOf: (key) => manifest.ownerOf(key, item.id),
+      mediaId: id,
+      originalFilename: descriptor.filename ?? '',
+      ownerOf: (key) => manifest.ownerOf(key, id),
       signal: ctx.cancellationSignal,
-      repair: manifest.needsRepair(item.id),
+      repair: manifest.needsRepair(id),
       onProgress: (bytes) => progress.bytes(bytes),
     });
     const sidecarKey = `${stored.key}.json`;
-    if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item), item.id);
+    if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item), id);
     await manifest.record({
-      id: item.id,
+      id,
       key: stored.key,
       size: stored.size,
       sha256: stored.sha256,
       ...(descriptor.creationTime ? { creationTime: descriptor.creationTime } : {}),
       ...(descriptor.filename ? { filename: descriptor.filename } : {}),
-      source: 'library',
+      source: source.name,
       storedAt: new Date().toISOString(),
     });
     return stored;
@@ -245,12 +251,12 @@ class BatchRun {
    * are stored, it was this item's trouble and is recorded; when several in a row fail, the
    * service is down for everyone, and the batch is retried later instead (their tries reset).
    */
-  private async giveUp(item: MediaItem, verdict: Extract<ItemVerdict, { action: 'give-up' }>, attempts: number, error: unknown): Promise<void> {
+  private async giveUp(item: ResolvedItem, verdict: Extract<ItemVerdict, { action: 'give-up' }>, attempts: number, error: unknown): Promise<void> {
     const earlier = this.run.input.finalRound && verdict.transient ? ITEM_ATTEMPTS : 0;
-    const failure: ItemFailure = { ...failureOf(item), reason: verdict.reason, attempts: attempts + earlier };
-    if (verdict.bug) this.logBug(item.id, error);
+    const failure: ItemFailure = { ...failureOf(item.descriptor), reason: verdict.reason, attempts: attempts + earlier };
+    if (verdict.bug) this.logBug(item.descriptor.id, error);
     if (!verdict.transient) return this.recordFailure(failure);
-    this.suspects.push({ failure, descriptor: describeMediaItem(item) });
+    this.suspects.push({ failure, descriptor: item.descriptor });
     if (this.suspects.length >= OUTAGE_STREAK && this.run.ctx.info.attempt < OUTAGE_RETRIES) {
       throw new GooglePhotosError('server', `${this.suspects.length} items in a row could not be downloaded (last: ${verdict.reason}); the batch is tried again later`);
     }

@@ -5,6 +5,7 @@ import { destinationLabel, openSink, type DestinationSpec } from '../destination
 import type { AccountRef } from '../google/account.js';
 import { AccountTokens } from '../google/account-tokens.js';
 import { LibraryClient } from '../google/library-client.js';
+import { PickerClient } from '../google/picker-client.js';
 import type { TokenStore } from '../google/token-store.js';
 import type { SearchFilters } from '../google/types.js';
 import type { DescriptorPage } from '../sources/descriptor.js';
@@ -33,8 +34,12 @@ export function createActivities(deps: ActivityDeps) {
     const tokens = await accounts.tokensFor(ref);
     return { tokens, client: new LibraryClient({ apiUrl: deps.endpoints.libraryApiUrl, tokens, mediaOrigins }) };
   };
+  const picker = async (ref: AccountRef) => {
+    const tokens = await accounts.tokensFor(ref);
+    return { tokens, client: new PickerClient({ apiUrl: deps.endpoints.pickerApiUrl, tokens, mediaOrigins }) };
+  };
   const urls = new BaseUrlCache();
-  const downloadBatch = createDownloadActivity({ library, urls });
+  const downloadBatch = createDownloadActivity({ library, picker, urls });
 
   return {
     /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
