@@ -1,8 +1,7 @@
 // downloadBatch: stores up to one page of items. Skips what the manifest already holds, has the
 // items' source (Library, Picker: src/sources/source.ts) resolve fresh baseUrls right before
-// downloading, streams each photo
-// (`=d`) or video (`=dv`) into the sink, records it in the manifest and heartbeats what is done,
-// so a retried attempt resumes where the last one stopped. PROCESSING videos are handed back to
+// downloading, streams each photo (`=d`) or video (`=dv`) into the sink, records it in the
+// manifest and heartbeats what is done, so a retried attempt resumes where the last one stopped. PROCESSING videos are handed back to
 // be tried later. An item that cannot be stored after its tries (or that trips a bug in our
 // code) is recorded as failed and the batch goes on; the next run tries it again. Errors of the
 // destination itself, of the sign-in, and Google's daily quota stop the batch (item-errors.ts).
