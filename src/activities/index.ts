@@ -12,6 +12,7 @@ import type { DescriptorPage } from '../sources/descriptor.js';
 import { LibrarySource } from '../sources/library-source.js';
 import { createDownloadActivity, type DownloadBatchInput, type DownloadBatchResult } from './download-batch.js';
 import { classified } from './failures.js';
+import { createPickerActivities } from './picker-sessions.js';
 import { BaseUrlCache } from './url-cache.js';
 
 export interface ActivityDeps {
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
   const downloadBatch = createDownloadActivity({ library, picker, urls });
 
   return {
+    ...createPickerActivities(picker),
     /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
     async listLibraryPage(input: ListPageInput): Promise<DescriptorPage> {
       return classified(async () =>

@@ -40,6 +40,8 @@ export interface EmulatorBehaviour {
   readonly processingVideoBaseUrl: 'present' | 'omitted';
   /** Picker session lifetime (unconfirmed; one report says 7 days). */
   readonly pickerSessionTtlMs: number;
+  /** The pollingConfig.pollInterval sessions.get suggests while the person picks (5 s observed). */
+  readonly pickerPollIntervalMs: number;
   /** Picker item cap per session: 2000 per secondary quotes (unconfirmed). */
   readonly pickerMaxItems: number;
   /** Whether baseUrls of a deleted Picker session keep working until they expire (unconfirmed). */
@@ -63,6 +65,7 @@ export const DEFAULT_BEHAVIOUR: EmulatorBehaviour = {
   accessTokenTtlSeconds: 3599,
   processingVideoBaseUrl: 'present',
   pickerSessionTtlMs: 7 * 24 * 60 * 60 * 1000,
+  pickerPollIntervalMs: 5000,
   pickerMaxItems: 2000,
   pickerDeletedSessionUrls: 'keep-working',
   pickerMaxOpenSessions: 50,

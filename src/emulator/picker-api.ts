@@ -11,7 +11,6 @@ import type { EmulatedItem } from './library.js';
 import { paginate, queryFingerprint } from './paging.js';
 
 const PICKER_SCOPES = [SCOPES.pickerReadOnly];
-const POLL_INTERVAL = '5s';
 
 function seconds(ms: number): string {
   return `${Math.max(0, Math.ceil(ms / 1000))}s`;
@@ -26,7 +25,7 @@ function renderSession(ctx: EmulatorContext, session: PickerSession): Record<str
   return {
     id: session.id,
     pickerUri: pickerUri(ctx, session),
-    ...(set ? {} : { pollingConfig: { pollInterval: POLL_INTERVAL, timeoutIn: seconds(session.expireTime - ctx.now()) } }),
+    ...(set ? {} : { pollingConfig: { pollInterval: `${ctx.behaviour.pickerPollIntervalMs / 1000}s`, timeoutIn: seconds(session.expireTime - ctx.now()) } }),
     expireTime: new Date(session.expireTime).toISOString(),
     pickingConfig: { maxItemCount: String(session.maxItemCount) },
     mediaItemsSet: set,

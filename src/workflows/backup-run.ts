@@ -18,7 +18,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
-import { bugFailure, msUntilUtc, quotaFailure, resultMemo } from './backup-failures.js';
+import { addBatchResult, bugFailure, msUntilUtc, quotaFailure, resultMemo } from './backup-failures.js';
 import type { BackupCarry, BackupCounters, BackupInput, BackupProgress, BackupStatus, BackupSummary } from './messages.js';
 
 /** Failed items kept in the workflow's state (the destination's failures.jsonl has them all). */
@@ -232,8 +232,7 @@ export class BackupRun {
   }
 
   private merge(result: DownloadBatchResult): void {
-    const c = this.counters;
-    this.counters = { ...c, stored: c.stored + result.stored, storedBytes: c.storedBytes + result.storedBytes, skipped: c.skipped + result.skipped, failed: c.failed + result.failed.length };
+    this.counters = addBatchResult(this.counters, result);
     this.deferred = [...this.deferred, ...result.deferred];
     this.retryLater = [...this.retryLater, ...(result.retryLater ?? [])];
     this.recentFailures = [...this.recentFailures, ...result.failed].slice(0, FAILURES_KEPT);

@@ -1,0 +1,168 @@
+// pick: backs up the items a person picks in Google Photos through the Picker API. Creates a
+// session and shows its pickerUri (query and memo), polls sessions.get with durable timers at the
+// session's own pollInterval (one timer and one activity a poll) until the person has picked or
+// the session expires, then pages through the picked items and stores them with the shared
+// downloadBatch. The session is deleted at the end, also when the run is cancelled or fails.
+// Every change to the commands these steps issue goes behind patched() (README: Versioning).
+import { ActivityCancellationType, CancellationScope, condition, log, proxyActivities, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { CreatedPickerSession } from '../activities/picker-sessions.js';
+import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
+import type { MediaDescriptor } from '../sources/descriptor.js';
+import { addBatchResult, bugFailure, resultMemo } from './backup-failures.js';
+import type { BackupCounters } from './messages.js';
+import { pickProgressQuery, type PickInput, type PickProgress, type PickStatus, type PickSummary } from './pick-messages.js';
+
+/** Failed items kept in the workflow's state (the destination's failures.jsonl has them all). */
+const FAILURES_KEPT = 50;
+/** Never poll faster than this, whatever a session suggests. */
+const MIN_POLL_MS = 100;
+
+function activitiesFor(input: PickInput) {
+  return {
+    session: proxyActivities<Activities>({
+      startToCloseTimeout: '1 minute',
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+    }),
+    downloads: proxyActivities<Activities>({
+      startToCloseTimeout: '6 hours',
+      heartbeatTimeout: input.options.heartbeatTimeoutSeconds * 1000,
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
+    }),
+  };
+}
+
+export class PickRun {
+  private readonly activities: ReturnType<typeof activitiesFor>;
+  private session: CreatedPickerSession | undefined;
+  private status: PickStatus = 'creating-session';
+  private counters: BackupCounters = { listed: 0, stored: 0, storedBytes: 0, skipped: 0, failed: 0 };
+  private recentFailures: ItemFailure[] = [];
+  private stillProcessing: MediaDescriptor[] = [];
+  private polls = 0;
+  private fatal: Error | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly input: PickInput) {
+    this.activities = activitiesFor(input);
+  }
+
+  progress(): PickProgress {
+    const s = this.session;
+    return {
+      ...this.counters,
+      status: this.status,
+      ...(s ? { pickerUri: s.pickerUri, sessionId: s.sessionId, ...(s.expireTime ? { expireTime: s.expireTime } : {}) } : {}),
+      polls: this.polls,
+      stillProcessing: this.stillProcessing.length,
+      recentFailures: this.recentFailures,
+    };
+  }
+
+  /** Creates the session and shows its link to the Web UI (memo) and to clients (query). */
+  async createSession(): Promise<void> {
+    this.session = await this.activities.session.createPickerSession({ account: this.input.account });
+    this.status = 'waiting-for-pick';
+    upsertMemo({ pickerUri: this.session.pickerUri, pickerSessionId: this.session.sessionId });
+    log.info('picker session created; waiting for the person to pick', { sessionId: this.session.sessionId });
+  }
+
+  /** Polls until the person has picked (true) or the session expired unpicked (false). */
+  async waitForPick(): Promise<boolean> {
+    const session = this.requireSession();
+    let pollMs = session.pollIntervalMs;
+    let expireAt = session.expireTime ? Date.parse(session.expireTime) : undefined;
+    for (;;) {
+      const left = expireAt === undefined ? pollMs : expireAt - Date.now();
+      if (left <= 0) return false;
+      await sleep(Math.max(MIN_POLL_MS, Math.min(pollMs, left)));
+      const state = await this.activities.session.getPickerSession({ account: this.input.account, sessionId: session.sessionId });
+      this.polls += 1;
+      if (state.mediaItemsSet) return true;
+      if (state.gone) return false;
+      pollMs = state.pollIntervalMs ?? pollMs;
+      if (state.expireTime) expireAt = Date.parse(state.expireTime);
+    }
+  }
+
+  /** Pages through the picked items, a download batch per page, at most `concurrency` at once. */
+  async downloadAll(): Promise<void> {
+    const { sessionId } = this.requireSession();
+    this.status = 'downloading';
+    let pageToken: string | undefined;
+    do {
+      await condition(() => this.fatal !== undefined || this.inFlight.size < this.input.options.concurrency);
+      this.failFast();
+      const listedWith = pageToken;
+      const page = await this.activities.session.listPickerPage({ account: this.input.account, sessionId, ...(listedWith ? { pageToken: listedWith } : {}) });
+      this.counters = { ...this.counters, listed: this.counters.listed + page.items.length };
+      if (page.items.length > 0) this.startBatch(page.items, listedWith);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined);
+    await condition(() => this.inFlight.size === 0);
+    this.failFast();
+  }
+
+  /** Deletes the session (NOT_FOUND counts as done); runs when cancelled or failed too. */
+  async deleteSession(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    await CancellationScope.nonCancellable(async () => {
+      await condition(() => this.inFlight.size === 0);
+      await this.activities.session.deletePickerSession({ account: this.input.account, sessionId: session.sessionId });
+    });
+  }
+
+  finish(outcome: PickSummary['outcome']): PickSummary {
+    this.status = outcome === 'expired' ? 'expired' : 'done';
+    upsertMemo(outcome === 'expired' ? { result: 'the session expired before anything was picked' } : resultMemo(this.counters, this.recentFailures));
+    log.info('pick finished', { outcome, ...this.counters });
+    return { ...this.progress(), outcome };
+  }
+
+  private requireSession(): CreatedPickerSession {
+    if (!this.session) throw new Error('no picker session yet');
+    return this.session;
+  }
+
+  private failFast(): void {
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  /** Starts a batch in the background; it never rejects (a failure is kept in `fatal`). */
+  private startBatch(items: readonly MediaDescriptor[], pageToken: string | undefined): void {
+    const { input } = this;
+    const source = { kind: 'picker' as const, sessionId: this.requireSession().sessionId, ...(pageToken ? { pageToken } : {}) };
+    const run = this.activities.downloads
+      .downloadBatch({ account: input.account, destination: input.destination, items, source, sidecars: input.options.sidecars })
+      .then((result) => this.merge(result))
+      .catch((error: unknown) => {
+        const bug = bugFailure(error);
+        if (bug === undefined) this.fatal ??= error instanceof Error ? error : new Error(String(error));
+        else this.merge({ stored: 0, storedBytes: 0, skipped: 0, deferred: [], failed: items.map((d) => ({ id: d.id, ...(d.filename ? { filename: d.filename } : {}), reason: bug, attempts: 1 })) });
+      })
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  private merge(result: DownloadBatchResult): void {
+    this.counters = addBatchResult(this.counters, result);
+    this.stillProcessing = [...this.stillProcessing, ...result.deferred];
+    this.recentFailures = [...this.recentFailures, ...result.failed].slice(0, FAILURES_KEPT);
+  }
+}
+
+export async function pick(input: PickInput): Promise<PickSummary> {
+  const run = new PickRun(input);
+  setHandler(pickProgressQuery, () => run.progress());
+  await run.createSession();
+  try {
+    const picked = await run.waitForPick();
+    if (!picked) return run.finish('expired');
+    await run.downloadAll();
+    return run.finish('picked');
+  } finally {
+    await run.deleteSession();
+  }
+}
