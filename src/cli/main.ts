@@ -6,6 +6,7 @@ import { controlCommand } from './control.js';
 import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
 import { EXIT, exitCodeFor, UsageError } from './exit.js';
+import { pickCommand } from './pick.js';
 import { verifyCommand } from './verify.js';
 import { workerCommand } from './worker.js';
 
@@ -17,6 +18,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   auth: { summary: 'sign in to Google and manage stored accounts (login, list, logout)', run: authCommand },
   backup: { summary: 'start (or attach to) a durable backup into a folder; --follow, --wait', run: backupCommand },
+  pick: { summary: 'back up the photos you pick in Google Photos (Picker API); --follow, --wait', run: pickCommand },
   status: { summary: 'show the progress or outcome of a backup', run: (argv) => controlCommand('status', argv) },
   pause: { summary: 'pause a running backup', run: (argv) => controlCommand('pause', argv) },
   resume: { summary: 'resume a paused backup', run: (argv) => controlCommand('resume', argv) },
@@ -37,7 +39,7 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run \`gphotos-backup <command> --help\` for a command's options.
-Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 130 interrupted.`;
+Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 3 a pick's session expired unpicked, 130 interrupted.`;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;

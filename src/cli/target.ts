@@ -59,6 +59,11 @@ export function backupWorkflowId(account: AccountRef, dest: DestinationSpec): st
   return `backup/${accountLabel(account)}/${destinationHash(dest)}`;
 }
 
+/** Business id of a pick into a destination: starting it again attaches to the running one. */
+export function pickWorkflowId(account: AccountRef, dest: DestinationSpec): string {
+  return `pick/${accountLabel(account)}/${destinationHash(dest)}`;
+}
+
 /** The workflow a status/pause/resume/cancel command is about: a positional id, or --dest (+ account). */
 export function targetWorkflowId(parsed: Parsed): string {
   const [id] = parsed.positionals;
