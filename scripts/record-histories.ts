@@ -1,4 +1,4 @@
-// `node dist/scripts/record-histories.js [--out DIR]`: records the event histories of real runs of
+// `node dist/scripts/record-histories.js [--out DIR] [--only PLAN]`: records the event histories of real runs of
 // every workflow type (real Temporal dev server, the emulator, a real worker with real activities)
 // as JSON files that test/replay.test.ts replays against the current workflow code. Run it after
 // `npm run build` and `bash scripts/provision-tools.sh`; commit what it writes (by default
@@ -12,11 +12,13 @@ import { installRuntime } from '../src/temporal/runtime.js';
 import { packageRoot } from '../src/tools/tools.js';
 import { backup } from '../src/workflows/backup.js';
 import { listLibrary } from '../src/workflows/list-library.js';
+import { pick } from '../src/workflows/pick.js';
+import { DEFAULT_PICK_OPTIONS, pickProgressQuery } from '../src/workflows/pick-messages.js';
 import { DEFAULT_BACKUP_OPTIONS, pauseSignal, progressQuery, resumeSignal, SEARCH_ATTRIBUTES, type BackupOptions } from '../src/workflows/messages.js';
 import { historyToJson } from '../test/harness/history-json.js';
 import { ACCOUNT, startStack, type Stack } from '../test/harness/stack.js';
 import { tempDir } from '../test/harness/tmp.js';
-import { progressWhen } from '../test/harness/wait.js';
+import { progressWhen, until } from '../test/harness/wait.js';
 
 interface Recording {
   readonly stack: Stack;
@@ -55,6 +57,8 @@ function startBackup(rec: Recording, workflowId: string, options: Partial<Backup
 type Scenario = (rec: Recording) => Promise<void>;
 
 interface StackPlan {
+  /** What `--only NAME` selects. */
+  readonly name: string;
   readonly emulator: EmulatorOptions;
   readonly dynamicConfig?: Record<string, number>;
   readonly scenarios: readonly Scenario[];
@@ -164,6 +168,49 @@ async function failingItem(rec: Recording): Promise<void> {
   await save(rec, 'backup-failing-item', handle);
 }
 
+/** Starts a pick the way `gphotos-backup pick` does (memo, search attributes) into a fresh folder. */
+function startPick(rec: Recording, workflowId: string): Promise<WorkflowHandleWithFirstExecutionRunId<typeof pick>> {
+  const dest = join(tempDir('record'), 'photos');
+  const attributes = { [SEARCH_ATTRIBUTES.account]: ACCOUNT, [SEARCH_ATTRIBUTES.destination]: dest, [SEARCH_ATTRIBUTES.source]: 'picker' };
+  return rec.stack.client.workflow.start(pick, {
+    taskQueue: rec.stack.taskQueue,
+    workflowId,
+    args: [{ account: { account: ACCOUNT }, destination: { kind: 'disk', path: dest }, options: DEFAULT_PICK_OPTIONS }],
+    memo: { account: ACCOUNT, destination: dest, source: 'picker' },
+    typedSearchAttributes: Object.entries(attributes).map(([key, value]) => ({ key: defineSearchAttributeKey(key, SearchAttributeType.KEYWORD), value })),
+  });
+}
+
+/** The person picks after a few polls: two pages of picked items are downloaded. */
+async function picked(rec: Recording): Promise<void> {
+  const handle = await startPick(rec, 'pick/picked');
+  let sessionId = '';
+  await until(async () => {
+    const p = await handle.query(pickProgressQuery);
+    sessionId = p.sessionId ?? '';
+    return p.polls >= 2;
+  });
+  rec.stack.emulator.pick(sessionId, { count: 120 });
+  const summary = await handle.result();
+  if (summary.outcome !== 'picked' || summary.stored !== 120) throw new Error(`the pick stored ${summary.stored} (${summary.outcome})`);
+  await save(rec, 'pick-picked', handle);
+}
+
+/** Nobody picks: the session expires and the pick ends as expired. */
+async function expiredUnpicked(rec: Recording): Promise<void> {
+  rec.stack.emulator.setBehaviour({ pickerSessionTtlMs: 1500 });
+  const handle = await startPick(rec, 'pick/expired');
+  const summary = await handle.result();
+  rec.stack.emulator.setBehaviour({ pickerSessionTtlMs: 7 * 24 * 3600 * 1000 });
+  if (summary.outcome !== 'expired') throw new Error(`the unpicked session ended as ${summary.outcome}`);
+  await save(rec, 'pick-expired', handle);
+}
+
+function onlyFromArgs(): string | undefined {
+  const at = process.argv.indexOf('--only');
+  return at > 0 ? process.argv[at + 1] : undefined;
+}
+
 function outDirFromArgs(): string {
   const at = process.argv.indexOf('--out');
   const given = at > 0 ? process.argv[at + 1] : undefined;
@@ -174,22 +221,26 @@ function outDirFromArgs(): string {
 
 const PLANS: readonly StackPlan[] = [
   // A small mixed library (photos, a video still PROCESSING until the emulator's clock moves on).
-  { emulator: { preset: 'mixed', items: 20, processingReadyAfterMs: 3600 * 1000 }, scenarios: [normalAndRerun, dailyQuota, cancelled, listing, processingVideo, failingItem] },
+  { name: 'backup-mixed', emulator: { preset: 'mixed', items: 20, processingReadyAfterMs: 3600 * 1000 }, scenarios: [normalAndRerun, dailyQuota, cancelled, listing, processingVideo, failingItem] },
   // Two pages of tiny photos: a pause holds the second page back.
-  { emulator: { preset: 'large', items: 100 }, scenarios: [(rec) => pausedAndResumed(rec, 'backup-paused-resumed')] },
+  { name: 'backup-paused', emulator: { preset: 'large', items: 100 }, scenarios: [(rec) => pausedAndResumed(rec, 'backup-paused-resumed')] },
   // The same with the server suggesting continue-as-new at once: runs that carry their state on, a pause too.
   {
+    name: 'backup-continue-as-new',
     emulator: { preset: 'large', items: 100 },
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 2 },
     scenarios: [continuedAsNew, (rec) => pausedAndResumed(rec, 'backup-paused-across-continue-as-new')],
   },
+  // The pick workflow: a person who picks after a few polls (short poll interval), and one who never does.
+  { name: 'pick', emulator: { preset: 'large', items: 150, behaviour: { pickerPollIntervalMs: 300 } }, scenarios: [picked, expiredUnpicked] },
 ];
 
 async function main(): Promise<void> {
   installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'ERROR');
   const outDir = outDirFromArgs();
   const saved: string[] = [];
-  for (const plan of PLANS) await onStack(outDir, saved, plan);
+  const only = onlyFromArgs();
+  for (const plan of PLANS.filter((p) => only === undefined || p.name === only)) await onStack(outDir, saved, plan);
   for (const file of saved) console.log(relative(process.cwd(), file));
   console.log(`${saved.length} histories recorded in ${relative(process.cwd(), outDir) || '.'}`);
 }
