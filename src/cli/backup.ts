@@ -1,6 +1,6 @@
 // `gphotos-backup backup`: starts (or attaches to) the durable backup of the Library API into a
 // destination, prints its workflow id and Web UI link, and optionally follows or waits for it.
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SearchFilters } from '../google/types.js';
 import { destinationLabel } from '../destination.js';
@@ -143,18 +143,22 @@ function backupInput(parsed: ReturnType<typeof parse>): BackupInput {
   };
 }
 
-/** Waits for the backup's end and prints its summary or its failure; returns the exit code. */
-async function reportOutcome(handle: WorkflowHandle<typeof backup>, json: boolean): Promise<number> {
-  const { workflowId } = handle;
+/** Waits for a workflow's end and prints its summary or its failure; returns the exit code. */
+export async function reportOutcome<T>(
+  workflowId: string,
+  result: Promise<T>,
+  json: boolean,
+  report: { readonly label: string; readonly lines: (summary: T) => string[]; readonly exitCode: (summary: T) => number },
+): Promise<number> {
   try {
-    const summary = await handle.result();
+    const summary = await result;
     if (json) console.log(JSON.stringify({ workflowId, summary }));
-    else for (const line of summaryLines(summary)) console.log(line);
-    return summaryExitCode(summary);
+    else for (const line of report.lines(summary)) console.log(line);
+    return report.exitCode(summary);
   } catch (error) {
     const message = failureMessage(error);
     if (json) console.log(JSON.stringify({ workflowId, error: message }));
-    else console.error(`Backup failed: ${message}`);
+    else console.error(`${report.label} failed: ${message}`);
     return EXIT.failed;
   }
 }
@@ -191,7 +195,7 @@ export async function backupCommand(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     if (follow && !json) await followProgress(handle, process.stderr);
-    return await reportOutcome(handle, json);
+    return await reportOutcome(workflowId, handle.result(), json, { label: 'Backup', lines: summaryLines, exitCode: summaryExitCode });
   } finally {
     await close();
   }

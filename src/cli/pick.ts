@@ -8,7 +8,7 @@ import { SEARCH_ATTRIBUTES } from '../workflows/messages.js';
 import { pick } from '../workflows/pick.js';
 import { DEFAULT_PICK_OPTIONS, pickProgressQuery, type PickInput, type PickProgress, type PickSummary } from '../workflows/pick-messages.js';
 import { flag, intOption, parse } from './args.js';
-import { failureLines, failureMessage } from './backup.js';
+import { failureLines, reportOutcome } from './backup.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
 import { startWithSearchAttributes } from './start.js';
@@ -87,21 +87,6 @@ export function pickExitCode(summary: PickSummary): number {
   return summary.failed > 0 || summary.stillProcessing > 0 ? EXIT.failed : EXIT.ok;
 }
 
-async function reportOutcome(handle: WorkflowHandle<typeof pick>, json: boolean): Promise<number> {
-  const { workflowId } = handle;
-  try {
-    const summary = await handle.result();
-    if (json) console.log(JSON.stringify({ workflowId, summary }));
-    else for (const line of pickSummaryLines(summary)) console.log(line);
-    return pickExitCode(summary);
-  } catch (error) {
-    const message = failureMessage(error);
-    if (json) console.log(JSON.stringify({ workflowId, error: message }));
-    else console.error(`Pick failed: ${message}`);
-    return EXIT.failed;
-  }
-}
-
 export async function pickCommand(argv: readonly string[]): Promise<number> {
   const parsed = parse(argv, PICK_OPTIONS);
   if (flag(parsed, 'help')) {
@@ -135,7 +120,7 @@ export async function pickCommand(argv: readonly string[]): Promise<number> {
     }
     if (!wait && !follow) return EXIT.ok;
     if (follow && !json) await followStatus(handle);
-    return await reportOutcome(handle, json);
+    return await reportOutcome(workflowId, handle.result(), json, { label: 'Pick', lines: pickSummaryLines, exitCode: pickExitCode });
   } finally {
     await close();
   }

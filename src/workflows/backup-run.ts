@@ -4,6 +4,7 @@
 // temporalio/samples-typescript's safe-message-handlers.)
 import {
   ActivityCancellationType,
+  type ActivityOptions,
   CancellationScope,
   condition,
   continueAsNew,
@@ -26,14 +27,19 @@ const FAILURES_KEPT = 50;
 /** Items per batch in the final retry round (a listing page's worth). */
 const RETRY_ROUND_BATCH = 100;
 
+/** How download batches run (shared by backup and pick): long, heartbeating, cleaned up when cancelled. */
+export function downloadActivityOptions(heartbeatTimeoutSeconds: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '6 hours',
+    heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
+  };
+}
+
 function activitiesFor(input: BackupInput) {
   return {
-    downloads: proxyActivities<Activities>({
-      startToCloseTimeout: '6 hours',
-      heartbeatTimeout: input.options.heartbeatTimeoutSeconds * 1000,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
-    }),
+    downloads: proxyActivities<Activities>(downloadActivityOptions(input.options.heartbeatTimeoutSeconds)),
     housekeeping: proxyActivities<Activities>({
       startToCloseTimeout: '30 minutes',
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },

@@ -4,12 +4,13 @@
 // the session expires, then pages through the picked items and stores them with the shared
 // downloadBatch. The session is deleted at the end, also when the run is cancelled or fails.
 // Every change to the commands these steps issue goes behind patched() (README: Versioning).
-import { ActivityCancellationType, CancellationScope, condition, log, proxyActivities, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
+import { CancellationScope, condition, log, proxyActivities, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { CreatedPickerSession } from '../activities/picker-sessions.js';
 import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import { addBatchResult, bugFailure, resultMemo } from './backup-failures.js';
+import { downloadActivityOptions } from './backup-run.js';
 import type { BackupCounters } from './messages.js';
 import { pickProgressQuery, type PickInput, type PickProgress, type PickStatus, type PickSummary } from './pick-messages.js';
 
@@ -24,12 +25,7 @@ function activitiesFor(input: PickInput) {
       startToCloseTimeout: '1 minute',
       retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
     }),
-    downloads: proxyActivities<Activities>({
-      startToCloseTimeout: '6 hours',
-      heartbeatTimeout: input.options.heartbeatTimeoutSeconds * 1000,
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
-    }),
+    downloads: proxyActivities<Activities>(downloadActivityOptions(input.options.heartbeatTimeoutSeconds)),
   };
 }
 
