@@ -22,7 +22,7 @@ Starting the same backup again attaches to the running one; a finished backup ru
 fetches what is new. A worker must be running (\`gphotos-backup worker\` or \`gphotos-backup dev\`).
 
 Since 2025-03-31 the Library API lists only items this app created. The rest of a library is
-reachable through the Picker API or Google Takeout, which this version does not support yet.
+reachable through the Picker API (\`gphotos-backup pick\`) or Google Takeout (not supported yet).
 
 Options:
   --dest DEST           destination folder or s3://bucket/prefix (required)
@@ -68,8 +68,8 @@ export function searchFilters(media: 'photos' | 'videos' | 'all' | undefined, fr
 
 export const LIBRARY_CHANGE_NOTE =
   'Since 2025-03-31 the Library API lists only photos and videos this app created. ' +
-  'The rest of your library is reachable through the Picker API (you choose items in Google Photos) or a Google Takeout archive; ' +
-  'this version of gphotos-backup does not support those yet (`gphotos-backup pick` and `import-takeout` are planned).';
+  'The rest of your library is reachable through the Picker API: run `gphotos-backup pick --dest ...` and choose items in Google Photos ' +
+  '(a Google Takeout import is planned).';
 
 export function summaryLines(summary: BackupSummary): string[] {
   const lines = [
