@@ -42,6 +42,13 @@ describe('CLI: pick', () => {
 
     await until(async () => (await handle.query(pickProgressQuery)).polls >= 3, 30_000, 'three polls');
     assert.equal(stack.emulator.counters().requests.media ?? 0, 0, 'nothing downloaded before the pick');
+    const waiting = await runCli(['status', workflowId], stack.env());
+    assert.equal(waiting.code, 0, waiting.stderr);
+    assert.match(waiting.stdout, /waiting-for-pick/);
+    assert.ok(waiting.stdout.includes(`pick the photos to back up: ${pickerUri}`), `status shows the link: ${waiting.stdout}`);
+    const refused = await runCli(['pause', workflowId], stack.env());
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is a pick; it cannot be paused/);
     stack.emulator.pick(sessionId, { count: 25 });
     const summary = (await handle.result()) as PickSummary;
     t.diagnostic(`${summary.polls} polls, ${summary.stored} stored`);
@@ -57,6 +64,9 @@ describe('CLI: pick', () => {
       assert.equal(createHash('sha256').update(bytes).digest('hex'), (await stack.emulator.expected(item.id)).sha256);
     }
     assert.equal(stack.emulator.pickerSessions().find((s) => s.id === sessionId)?.deleted, true, 'session deleted');
+    const done = await runCli(['status', workflowId], stack.env());
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /Pick done: 25 picked, 25 stored/);
 
     const events = (await handle.fetchHistory()).events ?? [];
     const firstList = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'listPickerPage');

@@ -3,6 +3,8 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { TemporalTarget } from '../temporal/connection.js';
 import { pauseSignal, resumeSignal, type BackupSummary } from '../workflows/messages.js';
+import { pickProgressQuery, type PickSummary } from '../workflows/pick-messages.js';
+import { pickExitCode, pickProgressLines, pickSummaryLines } from './pick.js';
 import { liveProgress } from './live-progress.js';
 import { flag, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -13,10 +15,10 @@ import { ACCOUNT_HELP, ACCOUNT_OPTIONS, connect, S3_OPTIONS, targetWorkflowId, w
 type Action = 'status' | 'pause' | 'resume' | 'cancel';
 
 const WHAT: Record<Action, string> = {
-  status: 'Show the progress or outcome of a backup, with the items that could not be stored.\nExit 0 while it runs or when it finished with every item stored, 1 when it failed or\nfinished with failed items (the next run tries them again).',
-  pause: 'Pause a backup: batches in flight finish, no new ones start.',
+  status: 'Show the progress or outcome of a backup or a pick (with its link while it waits for\nthe person), with the items that could not be stored. Exit 0 while it runs or when it\nfinished with every item stored, 1 when it failed or finished with failed items (the next\nrun tries them again), 3 for a pick whose session expired unpicked.',
+  pause: 'Pause a backup: batches in flight finish, no new ones start. (A pick cannot be paused.)',
   resume: 'Resume a paused backup.',
-  cancel: 'Cancel a backup: downloads in flight are aborted and leave no temp files.',
+  cancel: 'Cancel a backup or a pick: downloads in flight are aborted and leave no temp files (a\npick deletes its Picker session).',
 };
 
 export function controlHelp(action: Action): string {
@@ -54,6 +56,11 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
       throw error;
     }
     const running = description.status.name === 'RUNNING';
+    const isPick = description.type === 'pick';
+    if (isPick && (action === 'pause' || action === 'resume')) {
+      console.error(`${workflowId} is a pick; it cannot be ${action}d (cancel it, or let the session expire)`);
+      return EXIT.failed;
+    }
     if (action !== 'status') {
       if (!running) {
         console.error(`backup ${workflowId} is not running (${description.status.name})`);
@@ -66,6 +73,7 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
       else console.log(`${action === 'cancel' ? 'cancellation requested for' : `${action}d`} ${workflowId}`);
       return EXIT.ok;
     }
+    if (isPick) return await showPickStatus(handle, description.status.name, json);
     return await showStatus(handle, description.status.name, target, json);
   } finally {
     await close();
@@ -73,7 +81,7 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
 }
 
 /** Prints a backup's progress (running) or its outcome; exit 1 when it failed or items did. */
-async function showStatus(handle: WorkflowHandle, state: string, target: TemporalTarget, json: boolean): Promise<number> {
+async function showStatus(handle: WorkflowHandle, state: string, target: TemporalTarget | undefined, json: boolean): Promise<number> {
   const workflowId = handle.workflowId;
   if (state === 'RUNNING') {
     const p = await liveProgress(handle);
@@ -82,7 +90,7 @@ async function showStatus(handle: WorkflowHandle, state: string, target: Tempora
       console.log(`${workflowId}: ${p.status}${p.sleepingUntil ? ` until ${p.sleepingUntil}` : ''}`);
       console.log(`  ${p.stored + p.skipped + p.failed}/${p.listed}${p.listingDone ? '' : '+'} items done: ${p.stored} stored (${formatBytes(p.storedBytes)}), ${p.skipped} already there, ${p.failed} failed`);
       for (const line of failureLines(p)) console.log(line);
-      const link = webUiLink(target, workflowId);
+      const link = target ? webUiLink(target, workflowId) : undefined;
       if (link) console.log(`  Web UI: ${link}`);
     }
     return EXIT.ok;
@@ -102,4 +110,22 @@ async function showStatus(handle: WorkflowHandle, state: string, target: Tempora
   if (json) console.log(JSON.stringify({ workflowId, state, error: message }));
   else console.log(`${workflowId}: ${message}`);
   return EXIT.failed;
+}
+
+/** Prints a pick's progress (with its link while waiting for the person) or its outcome. */
+async function showPickStatus(handle: WorkflowHandle, state: string, json: boolean): Promise<number> {
+  const workflowId = handle.workflowId;
+  if (state === 'RUNNING') {
+    const p = await handle.query(pickProgressQuery);
+    if (json) console.log(JSON.stringify({ workflowId, state, progress: p }));
+    else for (const line of [`${workflowId}:`, ...pickProgressLines(p)]) console.log(line);
+    return EXIT.ok;
+  }
+  if (state === 'COMPLETED') {
+    const summary = (await handle.result()) as PickSummary;
+    if (json) console.log(JSON.stringify({ workflowId, state, summary }));
+    else for (const line of pickSummaryLines(summary)) console.log(line);
+    return pickExitCode(summary);
+  }
+  return showStatus(handle, state, undefined, json);
 }

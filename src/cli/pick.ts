@@ -68,10 +68,17 @@ async function followStatus(handle: WorkflowHandle<typeof pick>): Promise<void> 
   const ended = handle.result().then(() => true, () => true);
   while (!(await Promise.race([ended, delay(1000).then(() => false)]))) {
     const p = await handle.query(pickProgressQuery).catch(() => undefined);
-    const line = p ? `${p.status}: ${p.listed} picked, ${p.stored} stored (${formatBytes(p.storedBytes)}), ${p.skipped} already there, ${p.failed} failed` : '';
+    const line = p ? (pickProgressLines(p)[0] ?? '') : '';
     if (line && line !== last) process.stderr.write(`${line}\n`);
     last = line || last;
   }
+}
+
+/** A progress line of a running pick, and the link while the person has not picked yet. */
+export function pickProgressLines(p: PickProgress): string[] {
+  const lines = [`${p.status}: ${p.listed} picked, ${p.stored} stored (${formatBytes(p.storedBytes)}), ${p.skipped} already there, ${p.failed} failed`];
+  if (p.status === 'waiting-for-pick' && p.pickerUri) lines.push(`  Open this link and pick the photos to back up: ${p.pickerUri}${p.expireTime ? ` (until ${p.expireTime})` : ''}`);
+  return lines;
 }
 
 export function pickSummaryLines(summary: PickSummary): string[] {
