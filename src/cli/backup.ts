@@ -4,15 +4,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SearchFilters } from '../google/types.js';
 import { destinationLabel } from '../destination.js';
-import { accountLabel } from '../google/account.js';
 import { itemLabel } from '../sources/descriptor.js';
 import { backup } from '../workflows/backup.js';
-import { DEFAULT_BACKUP_OPTIONS, SEARCH_ATTRIBUTES, type BackupInput, type BackupSummary } from '../workflows/messages.js';
+import { DEFAULT_BACKUP_OPTIONS, type BackupInput, type BackupSummary } from '../workflows/messages.js';
 import { choiceOption, flag, intOption, parse, stringOption } from './args.js';
 import { EXIT, UsageError } from './exit.js';
 import { followProgress, formatBytes } from './progress.js';
-import { startWithSearchAttributes } from './start.js';
-import { ACCOUNT_HELP, ACCOUNT_OPTIONS, accountRef, backupWorkflowId, connect, destination, S3_HELP, S3_OPTIONS, webUiLink } from './target.js';
+import { startForDestination } from './start.js';
+import { ACCOUNT_HELP, accountRef, backupWorkflowId, connect, destination, RUN_OPTIONS, S3_HELP, webUiLink } from './target.js';
 
 export const BACKUP_HELP = `Usage: gphotos-backup backup --dest DIR|s3://BUCKET/PREFIX [options]
 
@@ -109,19 +108,12 @@ export function failureMessage(error: unknown): string {
 }
 
 const BACKUP_OPTIONS = {
-  ...ACCOUNT_OPTIONS,
-  ...S3_OPTIONS,
-  dest: { type: 'string' },
+  ...RUN_OPTIONS,
   media: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
-  concurrency: { type: 'string' },
-  sidecars: { type: 'boolean' },
   'processing-wait': { type: 'string' },
   'quota-reset': { type: 'string' },
-  follow: { type: 'boolean' },
-  wait: { type: 'boolean' },
-  json: { type: 'boolean' },
 } as const;
 
 /** The workflow input the flags ask for; bad values are usage errors. */
@@ -175,12 +167,7 @@ export async function backupCommand(argv: readonly string[]): Promise<number> {
   const where = destinationLabel(input.destination);
   const { client, target, close } = await connect();
   try {
-    const handle = await startWithSearchAttributes(
-      client,
-      backup,
-      { taskQueue: target.taskQueue, workflowId, args: [input], memo: { account: accountLabel(input.account), destination: where, source: 'library' } },
-      { [SEARCH_ATTRIBUTES.account]: accountLabel(input.account), [SEARCH_ATTRIBUTES.destination]: where, [SEARCH_ATTRIBUTES.source]: 'library' },
-    );
+    const handle = await startForDestination(client, backup, { taskQueue: target.taskQueue, workflowId, args: [input] }, { account: input.account, destination: input.destination, source: 'library' });
     const link = webUiLink(target, workflowId);
     if (json && !wait && !follow) {
       console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, webUi: link ?? null }));

@@ -3,16 +3,14 @@
 // waits for the download of what they picked.
 import type { WorkflowHandle } from '@temporalio/client';
 import { destinationLabel } from '../destination.js';
-import { accountLabel } from '../google/account.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/messages.js';
 import { pick } from '../workflows/pick.js';
 import { DEFAULT_PICK_OPTIONS, pickProgressQuery, type PickInput, type PickProgress, type PickSummary } from '../workflows/pick-messages.js';
 import { flag, intOption, parse } from './args.js';
 import { failureLines, reportOutcome } from './backup.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
-import { startWithSearchAttributes } from './start.js';
-import { ACCOUNT_HELP, ACCOUNT_OPTIONS, accountRef, connect, destination, pickWorkflowId, S3_HELP, S3_OPTIONS, webUiLink } from './target.js';
+import { startForDestination } from './start.js';
+import { ACCOUNT_HELP, accountRef, connect, destination, pickWorkflowId, RUN_OPTIONS, S3_HELP, webUiLink } from './target.js';
 
 export const PICK_HELP = `Usage: gphotos-backup pick --dest DIR|s3://BUCKET/PREFIX [options]
 
@@ -38,16 +36,7 @@ Exit codes (with --wait or --follow): 0 every picked item is stored; 1 some item
 stored or the workflow failed; 3 the session expired before anything was picked (run \`pick\`
 again for a new link); 2 bad usage.`;
 
-const PICK_OPTIONS = {
-  ...ACCOUNT_OPTIONS,
-  ...S3_OPTIONS,
-  dest: { type: 'string' },
-  concurrency: { type: 'string' },
-  sidecars: { type: 'boolean' },
-  follow: { type: 'boolean' },
-  wait: { type: 'boolean' },
-  json: { type: 'boolean' },
-} as const;
+const PICK_OPTIONS = RUN_OPTIONS;
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -110,12 +99,7 @@ export async function pickCommand(argv: readonly string[]): Promise<number> {
   const where = destinationLabel(input.destination);
   const { client, target, close } = await connect();
   try {
-    const handle = await startWithSearchAttributes(
-      client,
-      pick,
-      { taskQueue: target.taskQueue, workflowId, args: [input], memo: { account: accountLabel(input.account), destination: where, source: 'picker' } },
-      { [SEARCH_ATTRIBUTES.account]: accountLabel(input.account), [SEARCH_ATTRIBUTES.destination]: where, [SEARCH_ATTRIBUTES.source]: 'picker' },
-    );
+    const handle = await startForDestination(client, pick, { taskQueue: target.taskQueue, workflowId, args: [input] }, { account: input.account, destination: input.destination, source: 'picker' });
     const link = webUiLink(target, workflowId);
     const { pickerUri, expireTime } = await progressWhen(handle, (p) => p.pickerUri !== undefined, 120_000);
     if (json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, pickerUri, expireTime: expireTime ?? null, webUi: link ?? null }));

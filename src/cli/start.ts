@@ -1,21 +1,35 @@
 // Starting a workflow from the CLI: attach to the one already running under the same business
-// id, with the search attributes the Web UI filters by. A server without those attributes still
-// runs the workflow, and the person is told how to register them.
+// id, with the memo and the search attributes (account, destination, source) the Web UI shows
+// and filters by. A server without those attributes still runs the workflow, and the person is
+// told how to register them.
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType, type Workflow } from '@temporalio/common';
+import { destinationLabel, type DestinationSpec } from '../destination.js';
+import { accountLabel, type AccountRef } from '../google/account.js';
+import type { SourceName } from '../manifest/manifest.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/messages.js';
 
-/** Starts `workflow` (or attaches to the running one) with Keyword search attributes by name. */
-export async function startWithSearchAttributes<T extends Workflow>(
+/** What the workflow is about: shown in the memo, filtered by in the Web UI. */
+export interface StartLabels {
+  readonly account: AccountRef;
+  readonly destination: DestinationSpec;
+  readonly source: SourceName;
+}
+
+/** Starts `workflow` (or attaches to the running one) with the memo and search attributes of its account, destination and source. */
+export async function startForDestination<T extends Workflow>(
   client: Client,
   workflow: T,
-  options: WorkflowStartOptions<T>,
-  attributes: Record<string, string>,
+  start: WorkflowStartOptions<T>,
+  about: StartLabels,
 ): Promise<WorkflowHandleWithFirstExecutionRunId<T>> {
-  const attach = { ...options, workflowIdConflictPolicy: 'USE_EXISTING' as const };
+  const labels = { account: accountLabel(about.account), destination: destinationLabel(about.destination), source: about.source };
+  const attributes = { [SEARCH_ATTRIBUTES.account]: labels.account, [SEARCH_ATTRIBUTES.destination]: labels.destination, [SEARCH_ATTRIBUTES.source]: labels.source };
+  const options = { ...start, memo: labels, workflowIdConflictPolicy: 'USE_EXISTING' as const };
   const names = Object.keys(attributes);
   try {
     return await client.workflow.start(workflow, {
-      ...attach,
+      ...options,
       typedSearchAttributes: Object.entries(attributes).map(([name, value]) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value })),
     });
   } catch (error) {
@@ -24,6 +38,6 @@ export async function startWithSearchAttributes<T extends Workflow>(
       `warning: the Temporal server has no ${names.join(', ')} search attributes; the workflow runs, but the Web UI cannot filter by them. ` +
         `Register them with: ${names.map((k) => `temporal operator search-attribute create --name ${k} --type Keyword`).join(' && ')}`,
     );
-    return client.workflow.start(workflow, attach);
+    return client.workflow.start(workflow, options);
   }
 }

@@ -33,6 +33,18 @@ export const S3_OPTIONS: OptionSpec = {
   'sse-kms-key-id': { type: 'string' },
 };
 
+/** Flags of every command that runs a workflow into a destination (backup, pick). */
+export const RUN_OPTIONS: OptionSpec = {
+  ...ACCOUNT_OPTIONS,
+  ...S3_OPTIONS,
+  dest: { type: 'string' },
+  concurrency: { type: 'string' },
+  sidecars: { type: 'boolean' },
+  follow: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+};
+
 export const S3_HELP = `  --s3-endpoint URL     S3-compatible endpoint (MinIO, R2, B2, Wasabi...; path-style); default:
                         AWS, or AWS_ENDPOINT_URL_S3. Credentials and region: the AWS SDK's chain
   --storage-class C     e.g. STANDARD_IA, GLACIER_IR, DEEP_ARCHIVE (s3:// only)

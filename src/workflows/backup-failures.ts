@@ -1,7 +1,7 @@
 // How the backup workflow reads the failures of its activities, and what it tells of its own:
 // pure functions over failure types and counters, no commands.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
+import type { ItemFailure } from '../activities/download-batch.js';
 import { FAILURE_TYPES, MEMO_KEYS, type BackupCounters } from './messages.js';
 
 /** ms until the next HH:MM[:SS] UTC after `now`. */
@@ -37,9 +37,4 @@ export function resultMemo(counters: BackupCounters, failures: readonly ItemFail
     [MEMO_KEYS.result]: `${counters.stored} stored, ${counters.skipped} already there, ${counters.failed} failed`,
     ...(failures.length > 0 ? { [MEMO_KEYS.failedItems]: failures.slice(0, 10).map((f) => `${f.filename ?? f.id}: ${f.reason}`) } : {}),
   };
-}
-
-/** Counters after one more finished batch (shared by backup and pick). */
-export function addBatchResult(c: BackupCounters, result: DownloadBatchResult): BackupCounters {
-  return { ...c, stored: c.stored + result.stored, storedBytes: c.storedBytes + result.storedBytes, skipped: c.skipped + result.skipped, failed: c.failed + result.failed.length };
 }

@@ -3,8 +3,6 @@
 // counters, deferred videos, flags; every I/O is an activity. (Run state in a small class, as in
 // temporalio/samples-typescript's safe-message-handlers.)
 import {
-  ActivityCancellationType,
-  type ActivityOptions,
   CancellationScope,
   condition,
   continueAsNew,
@@ -17,25 +15,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
-import { addBatchResult, bugFailure, msUntilUtc, quotaFailure, resultMemo } from './backup-failures.js';
-import type { BackupCarry, BackupCounters, BackupInput, BackupProgress, BackupStatus, BackupSummary } from './messages.js';
-
-/** Failed items kept in the workflow's state (the destination's failures.jsonl has them all). */
-const FAILURES_KEPT = 50;
+import { msUntilUtc, quotaFailure, resultMemo } from './backup-failures.js';
+import { downloadActivityOptions, DownloadBatches } from './batches.js';
+import type { BackupCarry, BackupInput, BackupProgress, BackupStatus, BackupSummary } from './messages.js';
 /** Items per batch in the final retry round (a listing page's worth). */
 const RETRY_ROUND_BATCH = 100;
-
-/** How download batches run (shared by backup and pick): long, heartbeating, cleaned up when cancelled. */
-export function downloadActivityOptions(heartbeatTimeoutSeconds: number): ActivityOptions {
-  return {
-    startToCloseTimeout: '6 hours',
-    heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
-  };
-}
 
 function activitiesFor(input: BackupInput) {
   return {
@@ -54,18 +39,12 @@ function activitiesFor(input: BackupInput) {
 export class BackupRun {
   private readonly activities: ReturnType<typeof activitiesFor>;
   private readonly carry: BackupCarry;
-  private counters: BackupCounters;
-  private deferred: MediaDescriptor[];
-  /** Items handed back by their batches after transient trouble: one more round at the end. */
-  private retryLater: MediaDescriptor[];
-  private recentFailures: ItemFailure[];
+  private readonly batches: DownloadBatches;
   private pageToken: string | undefined;
   private listingDone = false;
   private paused: boolean;
   private phase: BackupStatus = 'listing';
   private sleepingUntil: number | undefined;
-  private fatal: Error | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly input: BackupInput) {
     this.activities = activitiesFor(input);
@@ -76,25 +55,23 @@ export class BackupRun {
       startedAt: new Date().toISOString(),
       runs: 0,
     };
-    this.counters = this.carry.counters;
-    this.deferred = [...this.carry.deferred];
-    this.retryLater = [...(this.carry.retryLater ?? [])];
-    this.recentFailures = [...this.carry.recentFailures];
+    this.batches = new DownloadBatches(this.carry);
     this.pageToken = this.carry.pageToken;
     this.paused = this.carry.paused ?? false;
   }
 
   progress(): BackupProgress {
+    const { counters, deferred, retryLater, recentFailures, running } = this.batches;
     return {
-      ...this.counters,
+      ...counters,
       status: this.sleepingUntil !== undefined ? 'sleeping-for-quota' : this.paused ? 'paused' : this.phase,
       listingDone: this.listingDone,
-      deferred: this.deferred.length,
-      ...(this.retryLater.length > 0 ? { retryLater: this.retryLater.length } : {}),
-      batchesInFlight: this.inFlight.size,
+      deferred: deferred.length,
+      ...(retryLater.length > 0 ? { retryLater: retryLater.length } : {}),
+      batchesInFlight: running,
       startedAt: this.carry.startedAt,
       ...(this.sleepingUntil !== undefined ? { sleepingUntil: new Date(this.sleepingUntil).toISOString() } : {}),
-      recentFailures: this.recentFailures,
+      recentFailures,
       runs: this.carry.runs + 1,
     };
   }
@@ -107,20 +84,19 @@ export class BackupRun {
   async listAll(): Promise<void> {
     const { input } = this;
     while (!this.listingDone) {
-      await condition(() => this.fatal !== undefined || (!this.paused && this.inFlight.size < input.options.concurrency));
-      this.failFast();
+      await this.batches.room(input.options.concurrency, () => this.paused);
       const token = this.pageToken;
       const page = await this.withQuotaSleep(() =>
         this.activities.listing.listLibraryPage({ account: input.account, ...(token ? { pageToken: token } : {}), ...(input.filters ? { filters: input.filters } : {}) }),
       );
-      this.counters = { ...this.counters, listed: this.counters.listed + page.items.length };
+      this.batches.listed(page.items.length);
       this.pageToken = page.nextPageToken;
       this.listingDone = this.pageToken === undefined;
       if (page.items.length > 0) this.startBatch(page.items);
       if (!this.listingDone && workflowInfo().continueAsNewSuggested) await this.continueAsNew();
     }
     this.phase = 'downloading';
-    await this.drain();
+    await this.batches.drain();
   }
 
   /**
@@ -131,15 +107,15 @@ export class BackupRun {
     const { options } = this.input;
     const waitUntil = Date.now() + options.processingWaitSeconds * 1000;
     let delay = Math.min(10_000, options.processingRetrySeconds * 1000);
-    while (this.deferred.length > 0 && Date.now() < waitUntil) {
+    while (this.batches.deferred.length > 0 && Date.now() < waitUntil) {
       this.phase = 'waiting-for-processing';
       await sleep(Math.min(delay, Math.max(1000, waitUntil - Date.now())));
       delay = Math.min(delay * 2, options.processingRetrySeconds * 1000);
       await condition(() => !this.paused);
-      const retry = this.deferred;
-      this.deferred = [];
+      const retry = this.batches.deferred;
+      this.batches.deferred = [];
       this.startBatch(retry);
-      await this.drain();
+      await this.batches.drain();
     }
   }
 
@@ -149,17 +125,16 @@ export class BackupRun {
    * is recorded as failed, and the next run tries it again.
    */
   async retryRound(): Promise<void> {
-    if (this.retryLater.length === 0 || !patched('retry-round')) return;
+    if (this.batches.retryLater.length === 0 || !patched('retry-round')) return;
     this.phase = 'retrying-failed';
-    const items = this.retryLater;
-    this.retryLater = [];
+    const items = this.batches.retryLater;
+    this.batches.retryLater = [];
     log.info('trying again the items that failed on transient trouble', { items: items.length });
     for (let start = 0; start < items.length; start += RETRY_ROUND_BATCH) {
-      await condition(() => this.fatal !== undefined || (!this.paused && this.inFlight.size < this.input.options.concurrency));
-      this.failFast();
+      await this.batches.room(this.input.options.concurrency, () => this.paused);
       this.startBatch(items.slice(start, start + RETRY_ROUND_BATCH), true);
     }
-    await this.drain();
+    await this.batches.drain();
   }
 
   /** Sweeps what killed workers left, tells the Web UI the result, and sums the run up. */
@@ -167,38 +142,29 @@ export class BackupRun {
     // Temp files of workers killed during the run (their attempts were retried elsewhere).
     await this.activities.housekeeping.sweepDestination(this.input.destination);
     this.phase = 'done';
-    if (patched('result-memo')) upsertMemo(resultMemo(this.counters, this.recentFailures));
-    log.info('backup finished', { ...this.counters, stillProcessing: this.deferred.length });
-    return { ...this.progress(), stillProcessing: this.deferred };
+    const { counters, recentFailures, deferred } = this.batches;
+    if (patched('result-memo')) upsertMemo(resultMemo(counters, recentFailures));
+    log.info('backup finished', { ...counters, stillProcessing: deferred.length });
+    return { ...this.progress(), stillProcessing: deferred };
   }
 
   /** After a cancellation: in-flight downloads abort and clean up their temp files before the run ends. */
   async cleanUpAfterCancel(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
-      await condition(() => this.inFlight.size === 0);
+      await this.batches.idle();
       await this.activities.housekeeping.sweepDestination(this.input.destination);
     });
   }
 
   private async continueAsNew(): Promise<never> {
-    await condition(() => this.inFlight.size === 0);
-    this.failFast();
-    log.info('continuing as new', { ...this.counters });
-    const { counters, deferred, retryLater, recentFailures, pageToken, paused, carry } = this;
+    await this.batches.drain();
+    const { counters, deferred, retryLater, recentFailures } = this.batches;
+    log.info('continuing as new', { ...counters });
+    const { pageToken, paused, carry } = this;
     return continueAsNew<(input: BackupInput) => Promise<BackupSummary>>({
       ...this.input,
       carry: { pageToken, counters, deferred, ...(retryLater.length > 0 ? { retryLater } : {}), recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1, paused },
     });
-  }
-
-  /** Waits for every batch in flight; a batch that failed the backup fails it here. */
-  private async drain(): Promise<void> {
-    await condition(() => this.inFlight.size === 0);
-    this.failFast();
-  }
-
-  private failFast(): void {
-    if (this.fatal !== undefined) throw this.fatal;
   }
 
   /** Runs `call`, sleeping durably through daily-quota exhaustion and trying again. */
@@ -220,33 +186,12 @@ export class BackupRun {
   }
 
   /**
-   * Starts a batch in the background; it never rejects (a failure is kept in `fatal`). Items its
-   * tries cannot store for transient reasons come back for the final round, unless this is it.
+   * Starts a batch in the background. Items its tries cannot store for transient reasons come
+   * back for the final round, unless this is it.
    */
   private startBatch(items: readonly MediaDescriptor[], finalRound = false): void {
     const { input } = this;
     const request = { account: input.account, destination: input.destination, items, sidecars: input.options.sidecars, retryLater: !finalRound, finalRound };
-    const run = this.withQuotaSleep(() => this.activities.downloads.downloadBatch(request))
-      .then((result) => this.merge(result))
-      .catch((error: unknown) => {
-        const bug = bugFailure(error);
-        if (bug !== undefined) this.giveUpBatch(items, bug);
-        else this.fatal ??= error instanceof Error ? error : new Error(String(error));
-      })
-      .finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
-  }
-
-  private merge(result: DownloadBatchResult): void {
-    this.counters = addBatchResult(this.counters, result);
-    this.deferred = [...this.deferred, ...result.deferred];
-    this.retryLater = [...this.retryLater, ...(result.retryLater ?? [])];
-    this.recentFailures = [...this.recentFailures, ...result.failed].slice(0, FAILURES_KEPT);
-  }
-
-  /** A batch that hit a bug in our code: its items count as failed, and the backup goes on. */
-  private giveUpBatch(items: readonly MediaDescriptor[], reason: string): void {
-    log.error('a download batch failed on an internal error; its items are recorded as failed', { items: items.length, reason });
-    this.merge({ stored: 0, storedBytes: 0, skipped: 0, deferred: [], failed: items.map((d) => ({ id: d.id, ...(d.filename ? { filename: d.filename } : {}), reason, attempts: 1 })) });
+    this.batches.start(items, () => this.withQuotaSleep(() => this.activities.downloads.downloadBatch(request)));
   }
 }

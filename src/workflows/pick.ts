@@ -4,18 +4,14 @@
 // the session expires, then pages through the picked items and stores them with the shared
 // downloadBatch. The session is deleted at the end, also when the run is cancelled or fails.
 // Every change to the commands these steps issue goes behind patched() (README: Versioning).
-import { CancellationScope, condition, log, proxyActivities, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
+import { CancellationScope, log, proxyActivities, setHandler, sleep, upsertMemo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { CreatedPickerSession } from '../activities/picker-sessions.js';
-import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
-import { addBatchResult, bugFailure, resultMemo } from './backup-failures.js';
-import { downloadActivityOptions } from './backup-run.js';
-import type { BackupCounters } from './messages.js';
+import { resultMemo } from './backup-failures.js';
+import { downloadActivityOptions, DownloadBatches } from './batches.js';
 import { pickProgressQuery, type PickInput, type PickProgress, type PickStatus, type PickSummary } from './pick-messages.js';
 
-/** Failed items kept in the workflow's state (the destination's failures.jsonl has them all). */
-const FAILURES_KEPT = 50;
 /** Never poll faster than this, whatever a session suggests. */
 const MIN_POLL_MS = 100;
 
@@ -33,12 +29,8 @@ export class PickRun {
   private readonly activities: ReturnType<typeof activitiesFor>;
   private session: CreatedPickerSession | undefined;
   private status: PickStatus = 'creating-session';
-  private counters: BackupCounters = { listed: 0, stored: 0, storedBytes: 0, skipped: 0, failed: 0 };
-  private recentFailures: ItemFailure[] = [];
-  private stillProcessing: MediaDescriptor[] = [];
+  private readonly batches = new DownloadBatches({ counters: { listed: 0, stored: 0, storedBytes: 0, skipped: 0, failed: 0 } });
   private polls = 0;
-  private fatal: Error | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly input: PickInput) {
     this.activities = activitiesFor(input);
@@ -46,13 +38,14 @@ export class PickRun {
 
   progress(): PickProgress {
     const s = this.session;
+    const { counters, deferred, recentFailures } = this.batches;
     return {
-      ...this.counters,
+      ...counters,
       status: this.status,
       ...(s ? { pickerUri: s.pickerUri, sessionId: s.sessionId, ...(s.expireTime ? { expireTime: s.expireTime } : {}) } : {}),
       polls: this.polls,
-      stillProcessing: this.stillProcessing.length,
-      recentFailures: this.recentFailures,
+      stillProcessing: deferred.length,
+      recentFailures,
     };
   }
 
@@ -88,16 +81,14 @@ export class PickRun {
     this.status = 'downloading';
     let pageToken: string | undefined;
     do {
-      await condition(() => this.fatal !== undefined || this.inFlight.size < this.input.options.concurrency);
-      this.failFast();
+      await this.batches.room(this.input.options.concurrency);
       const listedWith = pageToken;
       const page = await this.activities.session.listPickerPage({ account: this.input.account, sessionId, ...(listedWith ? { pageToken: listedWith } : {}) });
-      this.counters = { ...this.counters, listed: this.counters.listed + page.items.length };
+      this.batches.listed(page.items.length);
       if (page.items.length > 0) this.startBatch(page.items, listedWith);
       pageToken = page.nextPageToken;
     } while (pageToken !== undefined);
-    await condition(() => this.inFlight.size === 0);
-    this.failFast();
+    await this.batches.drain();
   }
 
   /** Deletes the session (NOT_FOUND counts as done); runs when cancelled or failed too. */
@@ -105,15 +96,15 @@ export class PickRun {
     const session = this.session;
     if (!session) return;
     await CancellationScope.nonCancellable(async () => {
-      await condition(() => this.inFlight.size === 0);
+      await this.batches.idle();
       await this.activities.session.deletePickerSession({ account: this.input.account, sessionId: session.sessionId });
     });
   }
 
   finish(outcome: PickSummary['outcome']): PickSummary {
     this.status = outcome === 'expired' ? 'expired' : 'done';
-    upsertMemo(outcome === 'expired' ? { result: 'the session expired before anything was picked' } : resultMemo(this.counters, this.recentFailures));
-    log.info('pick finished', { outcome, ...this.counters });
+    upsertMemo(outcome === 'expired' ? { result: 'the session expired before anything was picked' } : resultMemo(this.batches.counters, this.batches.recentFailures));
+    log.info('pick finished', { outcome, ...this.batches.counters });
     return { ...this.progress(), outcome };
   }
 
@@ -122,30 +113,11 @@ export class PickRun {
     return this.session;
   }
 
-  private failFast(): void {
-    if (this.fatal !== undefined) throw this.fatal;
-  }
-
-  /** Starts a batch in the background; it never rejects (a failure is kept in `fatal`). */
+  /** Starts a batch of a page of picked items in the background. */
   private startBatch(items: readonly MediaDescriptor[], pageToken: string | undefined): void {
     const { input } = this;
     const source = { kind: 'picker' as const, sessionId: this.requireSession().sessionId, ...(pageToken ? { pageToken } : {}) };
-    const run = this.activities.downloads
-      .downloadBatch({ account: input.account, destination: input.destination, items, source, sidecars: input.options.sidecars })
-      .then((result) => this.merge(result))
-      .catch((error: unknown) => {
-        const bug = bugFailure(error);
-        if (bug === undefined) this.fatal ??= error instanceof Error ? error : new Error(String(error));
-        else this.merge({ stored: 0, storedBytes: 0, skipped: 0, deferred: [], failed: items.map((d) => ({ id: d.id, ...(d.filename ? { filename: d.filename } : {}), reason: bug, attempts: 1 })) });
-      })
-      .finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
-  }
-
-  private merge(result: DownloadBatchResult): void {
-    this.counters = addBatchResult(this.counters, result);
-    this.stillProcessing = [...this.stillProcessing, ...result.deferred];
-    this.recentFailures = [...this.recentFailures, ...result.failed].slice(0, FAILURES_KEPT);
+    this.batches.start(items, () => this.activities.downloads.downloadBatch({ account: input.account, destination: input.destination, items, source, sidecars: input.options.sidecars }));
   }
 }
 

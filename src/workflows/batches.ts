@@ -1,0 +1,104 @@
+// The download batches of one workflow run (backup or pick): which are in flight, what they have
+// stored, skipped and given up, the videos still PROCESSING and the items handed back for the
+// final round. A batch never rejects: a bug in our code gives its items up, any other failure is
+// kept and rethrown where the run next waits. No commands of its own: the caller's activity
+// call is the only one.
+import { ActivityCancellationType, condition, log, type ActivityOptions } from '@temporalio/workflow';
+import type { DownloadBatchResult, ItemFailure } from '../activities/download-batch.js';
+import type { MediaDescriptor } from '../sources/descriptor.js';
+import { bugFailure } from './backup-failures.js';
+import type { BackupCounters } from './messages.js';
+
+/** Failed items kept in the workflow's state (the destination's failures.jsonl has them all). */
+const FAILURES_KEPT = 50;
+
+/** How download batches run (shared by backup and pick): long, heartbeating, cleaned up when cancelled. */
+export function downloadActivityOptions(heartbeatTimeoutSeconds: number): ActivityOptions {
+  return {
+    startToCloseTimeout: '6 hours',
+    heartbeatTimeout: heartbeatTimeoutSeconds * 1000,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 25 },
+  };
+}
+
+export interface BatchTally {
+  readonly counters: BackupCounters;
+  readonly deferred?: readonly MediaDescriptor[];
+  readonly retryLater?: readonly MediaDescriptor[];
+  readonly recentFailures?: readonly ItemFailure[];
+}
+
+export class DownloadBatches {
+  counters: BackupCounters;
+  /** Videos Google was still processing. */
+  deferred: MediaDescriptor[];
+  /** Items handed back after transient trouble: one more round at the end. */
+  retryLater: MediaDescriptor[];
+  recentFailures: ItemFailure[];
+  private fatal: Error | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(start: BatchTally) {
+    this.counters = start.counters;
+    this.deferred = [...(start.deferred ?? [])];
+    this.retryLater = [...(start.retryLater ?? [])];
+    this.recentFailures = [...(start.recentFailures ?? [])];
+  }
+
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Runs `call` for `items` in the background and adds up its result. */
+  start(items: readonly MediaDescriptor[], call: () => Promise<DownloadBatchResult>): void {
+    const run = call()
+      .then((result) => this.merge(result))
+      .catch((error: unknown) => {
+        const bug = bugFailure(error);
+        if (bug !== undefined) this.giveUp(items, bug);
+        else this.fatal ??= error instanceof Error ? error : new Error(String(error));
+      })
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  /** Waits for room for one more batch (and, with `paused`, for a resume); a failed batch fails here. */
+  async room(concurrency: number, paused: () => boolean = () => false): Promise<void> {
+    await condition(() => this.fatal !== undefined || (!paused() && this.inFlight.size < concurrency));
+    this.failFast();
+  }
+
+  /** Waits for every batch in flight; a batch that failed the run fails it here. */
+  async drain(): Promise<void> {
+    await this.idle();
+    this.failFast();
+  }
+
+  /** Waits for every batch in flight, whatever happened to them (cancellation, clean-up). */
+  async idle(): Promise<void> {
+    await condition(() => this.inFlight.size === 0);
+  }
+
+  failFast(): void {
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  listed(count: number): void {
+    this.counters = { ...this.counters, listed: this.counters.listed + count };
+  }
+
+  private merge(result: DownloadBatchResult): void {
+    const c = this.counters;
+    this.counters = { ...c, stored: c.stored + result.stored, storedBytes: c.storedBytes + result.storedBytes, skipped: c.skipped + result.skipped, failed: c.failed + result.failed.length };
+    this.deferred = [...this.deferred, ...result.deferred];
+    this.retryLater = [...this.retryLater, ...(result.retryLater ?? [])];
+    this.recentFailures = [...this.recentFailures, ...result.failed].slice(0, FAILURES_KEPT);
+  }
+
+  /** A batch that hit a bug in our code: its items count as failed, and the run goes on. */
+  private giveUp(items: readonly MediaDescriptor[], reason: string): void {
+    log.error('a download batch failed on an internal error; its items are recorded as failed', { items: items.length, reason });
+    this.merge({ stored: 0, storedBytes: 0, skipped: 0, deferred: [], failed: items.map((d) => ({ id: d.id, ...(d.filename ? { filename: d.filename } : {}), reason, attempts: 1 })) });
+  }
+}
