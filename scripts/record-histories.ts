@@ -13,7 +13,7 @@ import { packageRoot } from '../src/tools/tools.js';
 import { backup } from '../src/workflows/backup.js';
 import { listLibrary } from '../src/workflows/list-library.js';
 import { pick } from '../src/workflows/pick.js';
-import { DEFAULT_PICK_OPTIONS, pickProgressQuery } from '../src/workflows/pick-messages.js';
+import { DEFAULT_PICK_OPTIONS, pickProgressQuery, type PickOptions } from '../src/workflows/pick-messages.js';
 import { DEFAULT_BACKUP_OPTIONS, pauseSignal, progressQuery, resumeSignal, SEARCH_ATTRIBUTES, type BackupOptions } from '../src/workflows/messages.js';
 import { historyToJson } from '../test/harness/history-json.js';
 import { ACCOUNT, startStack, type Stack } from '../test/harness/stack.js';
@@ -169,13 +169,13 @@ async function failingItem(rec: Recording): Promise<void> {
 }
 
 /** Starts a pick the way `gphotos-backup pick` does (memo, search attributes) into a fresh folder. */
-function startPick(rec: Recording, workflowId: string): Promise<WorkflowHandleWithFirstExecutionRunId<typeof pick>> {
+function startPick(rec: Recording, workflowId: string, options: Partial<PickOptions> = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof pick>> {
   const dest = join(tempDir('record'), 'photos');
   const attributes = { [SEARCH_ATTRIBUTES.account]: ACCOUNT, [SEARCH_ATTRIBUTES.destination]: dest, [SEARCH_ATTRIBUTES.source]: 'picker' };
   return rec.stack.client.workflow.start(pick, {
     taskQueue: rec.stack.taskQueue,
     workflowId,
-    args: [{ account: { account: ACCOUNT }, destination: { kind: 'disk', path: dest }, options: DEFAULT_PICK_OPTIONS }],
+    args: [{ account: { account: ACCOUNT }, destination: { kind: 'disk', path: dest }, options: { ...DEFAULT_PICK_OPTIONS, processingWaitSeconds: 0, ...options } }],
     memo: { account: ACCOUNT, destination: dest, source: 'picker' },
     typedSearchAttributes: Object.entries(attributes).map(([key, value]) => ({ key: defineSearchAttributeKey(key, SearchAttributeType.KEYWORD), value })),
   });
@@ -206,6 +206,47 @@ async function expiredUnpicked(rec: Recording): Promise<void> {
   await save(rec, 'pick-expired', handle);
 }
 
+/** The session the pick waits on, once it has polled `polls` times (and is in round `round`). */
+async function waitingSession(handle: WorkflowHandleWithFirstExecutionRunId<typeof pick>, polls: number, round = 1): Promise<string> {
+  let sessionId = '';
+  await until(async () => {
+    const p = await handle.query(pickProgressQuery).catch(() => undefined);
+    sessionId = p?.status === 'waiting-for-pick' && (p.round ?? 1) === round ? (p.sessionId ?? '') : '';
+    return sessionId !== '' && (p?.polls ?? 0) >= polls;
+  });
+  return sessionId;
+}
+
+/** Two rounds: a session, its items stored, the run continued as new, a second session. */
+async function pickedInRounds(rec: Recording): Promise<void> {
+  const handle = await startPick(rec, 'pick/rounds', { sessions: 2 });
+  const ids = rec.stack.emulator.library.items.map((item) => item.id);
+  rec.stack.emulator.pick(await waitingSession(handle, 1), { mediaItemIds: ids.slice(0, 30) });
+  rec.stack.emulator.pick(await waitingSession(handle, 1, 2), { mediaItemIds: ids.slice(20, 60) });
+  const summary = await handle.result();
+  if (summary.roundsPicked !== 2 || summary.stored !== 60) throw new Error(`two rounds stored ${summary.stored} in ${summary.roundsPicked} rounds`);
+  await save(rec, 'pick-rounds', handle);
+}
+
+/** The person presses Done with nothing picked. */
+async function nothingPicked(rec: Recording): Promise<void> {
+  const handle = await startPick(rec, 'pick/nothing');
+  rec.stack.emulator.pick(await waitingSession(handle, 1), { mediaItemIds: [] });
+  const summary = await handle.result();
+  if (summary.outcome !== 'nothing-picked') throw new Error(`an empty pick ended as ${summary.outcome}`);
+  await save(rec, 'pick-nothing-picked', handle);
+}
+
+/** The server suggests continue-as-new while the person takes their time: the run carries the session on. */
+async function pickedAcrossContinueAsNew(rec: Recording): Promise<void> {
+  const handle = await startPick(rec, 'pick/continued');
+  await until(async () => (await handle.describe()).runId !== handle.firstExecutionRunId);
+  rec.stack.emulator.pick(await waitingSession(handle, 1), { count: 40 });
+  const summary = await handle.result();
+  if (summary.stored !== 40) throw new Error(`the continued pick stored ${summary.stored}`);
+  await save(rec, 'pick-continued-while-waiting', handle);
+}
+
 function onlyFromArgs(): string | undefined {
   const at = process.argv.indexOf('--only');
   return at > 0 ? process.argv[at + 1] : undefined;
@@ -232,7 +273,14 @@ const PLANS: readonly StackPlan[] = [
     scenarios: [continuedAsNew, (rec) => pausedAndResumed(rec, 'backup-paused-across-continue-as-new')],
   },
   // The pick workflow: a person who picks after a few polls (short poll interval), and one who never does.
-  { name: 'pick', emulator: { preset: 'large', items: 150, behaviour: { pickerPollIntervalMs: 300 } }, scenarios: [picked, expiredUnpicked] },
+  { name: 'pick', emulator: { preset: 'large', items: 150, behaviour: { pickerPollIntervalMs: 300 } }, scenarios: [picked, expiredUnpicked, pickedInRounds, nothingPicked] },
+  // The same with the server suggesting continue-as-new at once: a pick that waits across runs.
+  {
+    name: 'pick-continue-as-new',
+    emulator: { preset: 'large', items: 60, behaviour: { pickerPollIntervalMs: 300 } },
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 10 },
+    scenarios: [pickedAcrossContinueAsNew],
+  },
 ];
 
 async function main(): Promise<void> {

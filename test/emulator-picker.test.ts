@@ -21,7 +21,8 @@ interface Picked {
 }
 
 describe('emulator: Picker API', async () => {
-  const emulator = await startEmulator({ preset: 'mixed' });
+  // Picker ids equal to the Library's here, so items are found by the emulator's ids (the switch has its own test).
+  const emulator = await startEmulator({ preset: 'mixed', behaviour: { pickerItemIds: 'library' } });
   const api = emulator.env().GPHOTOS_PICKER_API_URL;
   const token = emulator.accessToken([SCOPES.pickerReadOnly]);
 
@@ -98,7 +99,7 @@ describe('emulator: Picker API', async () => {
 
   it('deleted sessions are gone; their URLs keep working or stop per the switch', async () => {
     for (const mode of ['keep-working', 'stop-working'] as const) {
-      const own = await startEmulator({ preset: 'mixed', behaviour: { pickerDeletedSessionUrls: mode } });
+      const own = await startEmulator({ preset: 'mixed', behaviour: { pickerDeletedSessionUrls: mode, pickerItemIds: 'library' } });
       const t = own.accessToken([SCOPES.pickerReadOnly]);
       const base = own.env().GPHOTOS_PICKER_API_URL;
       const session = (await callApi<Session>(`${base}/v1/sessions`, { token: t, method: 'POST', body: {} })).body;
@@ -125,5 +126,32 @@ describe('emulator: Picker API', async () => {
     const answer = await callApi<{ error: { message: string } }>(`${api}/v1/sessions`, { token: emulator.accessToken([SCOPES.libraryReadAppCreated]), method: 'POST', body: {} });
     assert.equal(answer.status, 403);
     assert.equal(answer.body.error.message, 'Request had insufficient authentication scopes.');
+  });
+
+  it('Picker ids follow the pickerItemIds switch: the Library id, one stable id of their own, or a new one every session', async () => {
+    const item = emulator.library.items[0];
+    assert.ok(item);
+    const idsIn = async (mode: 'library' | 'stable' | 'per-session'): Promise<string[]> => {
+      emulator.setBehaviour({ pickerItemIds: mode });
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const session = await newSession();
+        emulator.pick(session.id, { mediaItemIds: [item.id] });
+        const listed = await callApi<{ mediaItems: Picked[] }>(`${api}/v1/mediaItems?sessionId=${session.id}`, { token });
+        ids.push(listed.body.mediaItems[0]?.id ?? '');
+        assert.equal(ids.at(-1), emulator.pickerIdOf(item.id, session.id));
+        await callApi(`${api}/v1/sessions/${session.id}`, { token, method: 'DELETE' });
+      }
+      return ids;
+    };
+    try {
+      assert.deepEqual(await idsIn('library'), [item.id, item.id]);
+      const [stable, stableAgain] = await idsIn('stable');
+      assert.ok(stable !== item.id && stable === stableAgain, 'stable: its own id, alike in every session');
+      const [first, second] = await idsIn('per-session');
+      assert.ok(first !== second && first !== item.id && first !== stable, 'per-session: a new id each time');
+    } finally {
+      emulator.setBehaviour({ pickerItemIds: 'library' });
+    }
   });
 });

@@ -4,13 +4,14 @@
 // disk destination: every item stored byte-exact, with the bearer token, recorded as `picker`.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDownloadActivity, type DownloadBatchInput, type DownloadBatchResult } from '../src/activities/download-batch.js';
 import { BaseUrlCache } from '../src/activities/url-cache.js';
-import type { DestinationSpec } from '../src/destination.js';
+import { openSink, type DestinationSpec } from '../src/destination.js';
+import { verifyDestination } from '../src/cli/verify.js';
 import { RefreshingAccessTokens } from '../src/google/credentials.js';
 import { GooglePhotosError } from '../src/google/errors.js';
 import { parseDurationMs, PickerClient, pollingOf } from '../src/google/picker-client.js';
@@ -60,8 +61,9 @@ async function allPicked(client: PickerClient, sessionId: string): Promise<{ ite
   return { items, pages };
 }
 
+/** Picker ids equal to the Library's, so that items are found by the emulator's ids. */
 async function emulatorWith(behaviour?: BehaviourOverrides): Promise<Emulator> {
-  return startEmulator({ preset: 'mixed', ...(behaviour ? { behaviour } : {}) });
+  return startEmulator({ preset: 'mixed', behaviour: { pickerItemIds: 'library', ...behaviour } });
 }
 
 describe('Picker client', () => {
@@ -119,7 +121,7 @@ describe('picked items as descriptors', () => {
   });
 
   it('the hostile library: nameless, undated, untyped and statusless items keep those fields absent', async () => {
-    const emulator = await startEmulator({ preset: 'hostile' });
+    const emulator = await startEmulator({ preset: 'hostile', behaviour: { pickerItemIds: 'library' } });
     const { client } = signedIn(emulator);
     const session = await client.createSession();
     emulator.pick(session.id, { count: emulator.library.items.length });
@@ -206,6 +208,48 @@ describe('downloadBatch over a picked session', () => {
       assert.equal((JSON.parse(sidecar) as { id: string }).id, item.id);
     }
     assert.deepEqual(readdirSync(join(dest, '.gphotos-backup')).filter((n) => n.startsWith('failures')), []);
+    await emulator.close();
+  });
+
+  it('an item under a new id is recognised by name, capture time, size and sha256; a lookalike with other bytes is stored beside it', async () => {
+    const emulator = await emulatorWith({ pickerItemIds: 'per-session' });
+    const photos = emulator.library.items.filter((i) => i.kind === 'photo');
+    const [known, other] = [photos.slice(0, 5), photos[5]];
+    assert.ok(other);
+    const { client, tokens } = signedIn(emulator);
+    const dest = join(tempDir('picker-same-item'), 'photos');
+    const spec: DestinationSpec = { kind: 'disk', path: dest };
+    const activity = createDownloadActivity({ library: () => Promise.reject(new Error('no Library here')), picker: () => Promise.resolve({ client, tokens }), urls: new BaseUrlCache() });
+    const pickAndStore = async (items: readonly typeof photos[number][]): Promise<DownloadBatchResult> => {
+      const session = await client.createSession();
+      emulator.pick(session.id, { mediaItemIds: items.map((i) => i.id) });
+      const page = await new PickerSource(client, session.id).listPage(undefined);
+      const input: DownloadBatchInput = { account: { account: ACCOUNT }, destination: spec, items: page.items, source: { kind: 'picker', sessionId: session.id } };
+      return new MockActivityEnvironment().run(activity, input);
+    };
+    assert.equal((await pickAndStore(known)).stored, known.length);
+    // Another photo of the same name, time and size is already there: a different photo.
+    const manifest = await DiskManifest.open(dest);
+    const forgedKey = `2000/01/${other.filename}`;
+    mkdirSync(join(dest, '2000', '01'), { recursive: true });
+    writeFileSync(join(dest, forgedKey), Buffer.alloc(other.size, 7));
+    await manifest.record({ id: 'another-photo', key: forgedKey, size: other.size, sha256: createHash('sha256').update(Buffer.alloc(other.size, 7)).digest('hex'), filename: other.filename, creationTime: other.creationTime, source: 'picker', storedAt: new Date().toISOString() });
+    await manifest.flush();
+
+    emulator.resetCounters();
+    const again = await pickAndStore([...known, other]);
+    assert.deepEqual([again.stored, again.skipped, again.failed.length], [1, known.length, 0]);
+    const counters = emulator.counters();
+    assert.equal(counters.requests.media, known.length + 2, 'each item read once to compare; the lookalike read again to store');
+    assert.equal(counters.mediaByItem[other.id], 2);
+    await manifest.refresh();
+    const sameAs = manifest.entries().filter((e) => e.sameAs !== undefined);
+    assert.equal(sameAs.length, known.length, 'the known items got sameAs records, pointing at their stored copies');
+    for (const entry of sameAs) assert.equal(manifest.get(entry.sameAs ?? '')?.key, entry.key);
+    const files = readdirSync(dest, { recursive: true }).filter((f) => typeof f === 'string' && /\.(jpe?g|png|heic|gif|webp)$/i.test(f) && !f.startsWith('.gphotos'));
+    assert.equal(files.length, known.length + 2, 'the known photos once, the lookalike and the other photo each once');
+    const report = await verifyDestination(openSink(spec), manifest);
+    assert.deepEqual([report.checked, report.missing.length, report.corrupt.length], [known.length + 2, 0, 0], 'verify checks stored copies, not sameAs records');
     await emulator.close();
   });
 });

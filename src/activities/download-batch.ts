@@ -13,7 +13,7 @@ import { GooglePhotosError } from '../google/errors.js';
 import type { LibraryClient } from '../google/library-client.js';
 import { openMedia } from '../google/media-download.js';
 import type { PickerClient } from '../google/picker-client.js';
-import type { Manifest } from '../manifest/manifest.js';
+import type { Manifest, ManifestEntry, SourceName } from '../manifest/manifest.js';
 import { destinationLabel, manifestFor, openSink, type DestinationSpec } from '../destination.js';
 import { candidateKeys, captureTimeMs } from '../sinks/layout.js';
 import type { Sink, StoredObject } from '../sinks/sink.js';
@@ -23,6 +23,7 @@ import { PickerSource } from '../sources/picker-source.js';
 import type { MediaSource, ResolvedItem, SourceSelector } from '../sources/source.js';
 import { BatchProgress, type DownloadBatchResult, type ItemFailure } from './batch-progress.js';
 import { ITEM_ATTEMPTS, judgeItemError, type ItemVerdict } from './item-errors.js';
+import { lookalikes, recognise } from './same-item.js';
 import type { BaseUrlCache } from './url-cache.js';
 
 export type { DownloadBatchHeartbeat, DownloadBatchResult, ItemFailure } from './batch-progress.js';
@@ -164,7 +165,7 @@ class BatchRun {
       const status = item.descriptor.videoStatus;
       if (status === 'PROCESSING') this.run.progress.deferred(item.descriptor);
       else if (status === 'FAILED') await this.recordFailure({ ...failureOf(descriptor), reason: 'video processing failed at Google', attempts: 1 });
-      else await this.storeItem(item);
+      else await this.storeItem(this.run.source.latest?.(item) ?? item);
     }
   }
 
@@ -213,7 +214,15 @@ class BatchRun {
     const { descriptor, baseUrl } = item;
     const { id } = descriptor;
     if (!baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${itemLabel(descriptor)}`);
-    const media = await openMedia(baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: source.mediaOrigins });
+    const open = () => openMedia(baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: source.mediaOrigins });
+    let media = await open();
+    const candidates = lookalikes(manifest, descriptor, media.size);
+    if (candidates.length > 0) {
+      const recognition = await recognise(media, candidates, itemLabel(descriptor), (bytes) => progress.bytes(bytes));
+      if (recognition.same) return this.recordSameAs(descriptor, recognition.same);
+      // Same name and time, other bytes: a different item, downloaded again to be stored.
+      if (recognition.consumed) media = await open();
+    }
     const captured = captureTimeMs(descriptor.creationTime);
     const stored = await sink.put({
       // Without a MIME type from Google, the media server's names the extension of a nameless item.
@@ -232,17 +241,16 @@ class BatchRun {
     });
     const sidecarKey = `${stored.key}.json`;
     if (input.sidecars && !(stored.alreadyStored && (await sink.stat(sidecarKey)))) await sink.writeText(sidecarKey, sidecarJson(item), id);
-    await manifest.record({
-      id,
-      key: stored.key,
-      size: stored.size,
-      sha256: stored.sha256,
-      ...(descriptor.creationTime ? { creationTime: descriptor.creationTime } : {}),
-      ...(descriptor.filename ? { filename: descriptor.filename } : {}),
-      source: source.name,
-      storedAt: new Date().toISOString(),
-    });
+    await manifest.record(manifestRecord(descriptor, stored, source.name));
     return stored;
+  }
+
+  /** The item is a stored copy's under another id: a record that says so, and nothing stored. */
+  private async recordSameAs(descriptor: MediaDescriptor, same: ManifestEntry): Promise<StoredObject> {
+    const { id } = descriptor;
+    this.run.ctx.log.info('recognised an item stored under another id (same name, capture time, size and sha256)', { id, sameAs: same.id, key: same.key });
+    await this.run.manifest.record(manifestRecord(descriptor, same, this.run.source.name, same.id));
+    return { key: same.key, size: same.size, sha256: same.sha256, alreadyStored: true };
   }
 
   /**
@@ -288,6 +296,21 @@ class BatchRun {
     this.run.progress.beat(true);
     await this.run.ctx.sleep(ms);
   }
+}
+
+/** The manifest record of an item stored (or, with `sameAs`, recognised) at `stored.key`. */
+function manifestRecord(descriptor: MediaDescriptor, stored: Pick<StoredObject, 'key' | 'size' | 'sha256'>, source: SourceName, sameAs?: string): ManifestEntry {
+  return {
+    id: descriptor.id,
+    key: stored.key,
+    size: stored.size,
+    sha256: stored.sha256,
+    ...(descriptor.creationTime ? { creationTime: descriptor.creationTime } : {}),
+    ...(descriptor.filename ? { filename: descriptor.filename } : {}),
+    source,
+    storedAt: new Date().toISOString(),
+    ...(sameAs !== undefined ? { sameAs } : {}),
+  };
 }
 
 function failureOf(item: { readonly id: string; readonly filename?: string }): Pick<ItemFailure, 'id' | 'filename'> {

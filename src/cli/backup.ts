@@ -98,12 +98,12 @@ export function summaryExitCode(summary: Pick<BackupSummary, 'failed'>): number 
   return summary.failed > 0 ? EXIT.failed : EXIT.ok;
 }
 
-/** Explains a failed run in terms a user can act on. */
-export function failureMessage(error: unknown): string {
+/** Explains a failed run in terms a user can act on; `scopeNote` follows a missing-scope failure. */
+export function failureMessage(error: unknown, scopeNote: string = LIBRARY_CHANGE_NOTE): string {
   let cause: unknown = error instanceof WorkflowFailedError ? error.cause : error;
   while (cause instanceof Error && cause.cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
   const message = cause instanceof Error ? cause.message : String(cause);
-  if (cause instanceof ApplicationFailure && cause.type === 'insufficient-scope') return `${message}\n${LIBRARY_CHANGE_NOTE}`;
+  if (cause instanceof ApplicationFailure && cause.type === 'insufficient-scope') return `${message}\n${scopeNote}`;
   return message;
 }
 
@@ -140,7 +140,7 @@ export async function reportOutcome<T>(
   workflowId: string,
   result: Promise<T>,
   json: boolean,
-  report: { readonly label: string; readonly lines: (summary: T) => string[]; readonly exitCode: (summary: T) => number },
+  report: { readonly label: string; readonly lines: (summary: T) => string[]; readonly exitCode: (summary: T) => number; readonly scopeNote?: string },
 ): Promise<number> {
   try {
     const summary = await result;
@@ -148,7 +148,7 @@ export async function reportOutcome<T>(
     else for (const line of report.lines(summary)) console.log(line);
     return report.exitCode(summary);
   } catch (error) {
-    const message = failureMessage(error);
+    const message = failureMessage(error, report.scopeNote);
     if (json) console.log(JSON.stringify({ workflowId, error: message }));
     else console.error(`${report.label} failed: ${message}`);
     return EXIT.failed;

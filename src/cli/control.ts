@@ -4,7 +4,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { TemporalTarget } from '../temporal/connection.js';
 import { pauseSignal, resumeSignal, type BackupSummary } from '../workflows/messages.js';
 import { pickProgressQuery, type PickSummary } from '../workflows/pick-messages.js';
-import { pickExitCode, pickProgressLines, pickSummaryLines } from './pick.js';
+import { PICKER_SCOPE_NOTE, pickExitCode, pickProgressLines, pickSummaryLines } from './pick.js';
 import { liveProgress } from './live-progress.js';
 import { flag, parse } from './args.js';
 import { EXIT } from './exit.js';
@@ -81,7 +81,7 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
 }
 
 /** Prints a backup's progress (running) or its outcome; exit 1 when it failed or items did. */
-async function showStatus(handle: WorkflowHandle, state: string, target: TemporalTarget | undefined, json: boolean): Promise<number> {
+async function showStatus(handle: WorkflowHandle, state: string, target: TemporalTarget | undefined, json: boolean, scopeNote?: string): Promise<number> {
   const workflowId = handle.workflowId;
   if (state === 'RUNNING') {
     const p = await liveProgress(handle);
@@ -105,7 +105,7 @@ async function showStatus(handle: WorkflowHandle, state: string, target: Tempora
   try {
     await handle.result();
   } catch (error) {
-    message = `${state}: ${failureMessage(error)}`;
+    message = `${state}: ${failureMessage(error, scopeNote)}`;
   }
   if (json) console.log(JSON.stringify({ workflowId, state, error: message }));
   else console.log(`${workflowId}: ${message}`);
@@ -127,5 +127,5 @@ async function showPickStatus(handle: WorkflowHandle, state: string, json: boole
     else for (const line of pickSummaryLines(summary)) console.log(line);
     return pickExitCode(summary);
   }
-  return showStatus(handle, state, undefined, json);
+  return showStatus(handle, state, undefined, json, PICKER_SCOPE_NOTE);
 }

@@ -5,10 +5,11 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { DownloadBatchHeartbeat } from '../activities/download-batch.js';
 import { progressQuery, type BackupProgress } from '../workflows/messages.js';
+import type { FollowedCounts } from './progress.js';
 
-/** The workflow's progress plus what its running download batches have done so far. */
-export async function liveProgress(handle: WorkflowHandle): Promise<BackupProgress> {
-  const [progress, description] = await Promise.all([handle.query(progressQuery), handle.describe().catch(() => undefined)]);
+/** The counts of a run plus what its running download batches have done so far. */
+export async function withRunningBatches<P extends FollowedCounts>(handle: WorkflowHandle, progress: P): Promise<P> {
+  const description = await handle.describe().catch(() => undefined);
   let { stored, storedBytes, skipped, failed } = progress;
   for (const pending of description?.raw.pendingActivities ?? []) {
     const payload = pending.activityType?.name === 'downloadBatch' ? pending.heartbeatDetails?.payloads?.[0] : undefined;
@@ -25,4 +26,9 @@ export async function liveProgress(handle: WorkflowHandle): Promise<BackupProgre
     failed += beat.failed?.length ?? 0;
   }
   return { ...progress, stored, storedBytes, skipped, failed };
+}
+
+/** The backup's progress plus what its running download batches have done so far. */
+export async function liveProgress(handle: WorkflowHandle): Promise<BackupProgress> {
+  return withRunningBatches(handle, await handle.query(progressQuery));
 }

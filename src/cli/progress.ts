@@ -28,47 +28,75 @@ export interface Rate {
   readonly bytesPerSecond: number;
 }
 
-export function progressLine(p: BackupProgress, rate: Rate, barWidth = 24): string {
-  const done = p.stored + p.skipped + p.failed;
-  const total = p.listed;
-  const fraction = total > 0 ? Math.min(1, done / total) : 0;
+/** Counts a bar is drawn from. */
+export interface BarCounts {
+  readonly done: number;
+  readonly total: number;
+  /** Whether `total` is final (the bar and ETA are drawn only then). */
+  readonly complete: boolean;
+  readonly bytes: number;
+}
+
+/** `[####----] done/total items · bytes · rate · ETA` and then `tail`. */
+export function barLine(c: BarCounts, rate: Rate, tail: string, barWidth = 24): string {
+  const fraction = c.total > 0 ? Math.min(1, c.done / c.total) : 0;
   const filled = Math.round(fraction * barWidth);
-  const bar = p.listingDone ? `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ` : '';
-  const eta = p.listingDone && rate.itemsPerSecond > 0 ? ` · ETA ${formatDuration((total - done) / rate.itemsPerSecond)}` : '';
-  const status =
-    p.status === 'sleeping-for-quota' && p.sleepingUntil
-      ? ` · daily quota used up, resuming at ${p.sleepingUntil}`
-      : p.status === 'downloading' || (p.status === 'listing' && p.listed > 0)
-        ? p.listingDone
-          ? ''
-          : ' · listing'
-        : p.status === 'paused' && p.batchesInFlight > 0
-          ? ` · pausing: ${p.batchesInFlight} batch${p.batchesInFlight === 1 ? '' : 'es'} finishing`
-          : ` · ${p.status}`;
-  return (
-    `${bar}${done}/${total}${p.listingDone ? '' : '+'} items · ${formatBytes(p.storedBytes)} · ` +
-    `${formatBytes(rate.bytesPerSecond)}/s${eta}` +
-    `${p.failed > 0 ? ` · ${p.failed} failed` : ''}${p.deferred > 0 ? ` · ${p.deferred} videos processing` : ''}${status}`
-  );
+  const bar = c.complete ? `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ` : '';
+  const eta = c.complete && rate.itemsPerSecond > 0 ? ` · ETA ${formatDuration((c.total - c.done) / rate.itemsPerSecond)}` : '';
+  return `${bar}${c.done}/${c.total}${c.complete ? '' : '+'} items · ${formatBytes(c.bytes)} · ${formatBytes(rate.bytesPerSecond)}/s${eta}${tail}`;
+}
+
+function backupStatus(p: BackupProgress): string {
+  if (p.status === 'sleeping-for-quota' && p.sleepingUntil) return ` · daily quota used up, resuming at ${p.sleepingUntil}`;
+  if (p.status === 'downloading' || (p.status === 'listing' && p.listed > 0)) return p.listingDone ? '' : ' · listing';
+  if (p.status === 'paused' && p.batchesInFlight > 0) return ` · pausing: ${p.batchesInFlight} batch${p.batchesInFlight === 1 ? '' : 'es'} finishing`;
+  return ` · ${p.status}`;
+}
+
+export function progressLine(p: BackupProgress, rate: Rate, barWidth = 24): string {
+  const counts = { done: p.stored + p.skipped + p.failed, total: p.listed, complete: p.listingDone, bytes: p.storedBytes };
+  const tail = `${p.failed > 0 ? ` · ${p.failed} failed` : ''}${p.deferred > 0 ? ` · ${p.deferred} videos processing` : ''}${backupStatus(p)}`;
+  return barLine(counts, rate, tail, barWidth);
+}
+
+/** Counts every followed run has. */
+export interface FollowedCounts {
+  readonly stored: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly storedBytes: number;
+}
+
+/** How to follow one kind of run: read its progress, draw its line, and say what must be printed once (a new link). */
+export interface FollowView<P extends FollowedCounts> {
+  read(): Promise<P>;
+  line(p: P, rate: Rate): string;
+  note?(p: P): string | undefined;
 }
 
 /** Polls progress until the workflow closes; draws on `out`. Resolves when the run is closed. */
 export async function followProgress(handle: WorkflowHandle, out: NodeJS.WriteStream, intervalMs = 1000): Promise<void> {
+  await follow(handle, out, { read: () => liveProgress(handle), line: progressLine }, intervalMs);
+}
+
+/** Polls `view` until the workflow closes: one line redrawn in place on a terminal, every 5 s otherwise. */
+export async function follow<P extends FollowedCounts>(handle: WorkflowHandle, out: NodeJS.WriteStream, view: FollowView<P>, intervalMs = 1000): Promise<void> {
   const tty = out.isTTY === true;
   let last: { at: number; done: number; bytes: number } | undefined;
   let rate: Rate = { itemsPerSecond: 0, bytesPerSecond: 0 };
   let lastPrinted = 0;
+  let lastNote: string | undefined;
+  let closed = false;
   const result = handle.result().then(
     () => undefined,
     () => undefined,
   );
-  let closed = false;
   void result.then(() => {
     closed = true;
   });
   while (!closed) {
     try {
-      const p = await liveProgress(handle);
+      const p = await view.read();
       const now = Date.now();
       const done = p.stored + p.skipped + p.failed;
       if (last && now > last.at) {
@@ -80,7 +108,13 @@ export async function followProgress(handle: WorkflowHandle, out: NodeJS.WriteSt
         };
       }
       last = { at: now, done, bytes: p.storedBytes };
-      const line = progressLine(p, rate);
+      const note = view.note?.(p);
+      if (note !== undefined && note !== lastNote) {
+        out.write(`${tty ? '\r\x1b[2K' : ''}${note}\n`);
+        lastNote = note;
+        lastPrinted = 0;
+      }
+      const line = view.line(p, rate);
       if (tty) out.write(`\r\x1b[2K${line}`);
       else if (now - lastPrinted >= 5000) {
         out.write(`${line}\n`);

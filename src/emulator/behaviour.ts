@@ -46,6 +46,12 @@ export interface EmulatorBehaviour {
   readonly pickerMaxItems: number;
   /** Whether baseUrls of a deleted Picker session keep working until they expire (unconfirmed). */
   readonly pickerDeletedSessionUrls: 'keep-working' | 'stop-working';
+  /**
+   * The ids Picker items carry (unconfirmed: the reference calls them persistent across sessions,
+   * nothing says whether they equal Library ids): 'library' the Library API's id, 'stable' an id of
+   * its own that every session gives alike, 'per-session' a new id in every session.
+   */
+  readonly pickerItemIds: 'library' | 'stable' | 'per-session';
   /** Open Picker sessions per user before RESOURCE_EXHAUSTED (Google gives no number). */
   readonly pickerMaxOpenSessions: number;
   /** Return pages shorter than pageSize (and some empty ones) while more items remain. */
@@ -68,6 +74,7 @@ export const DEFAULT_BEHAVIOUR: EmulatorBehaviour = {
   pickerPollIntervalMs: 5000,
   pickerMaxItems: 2000,
   pickerDeletedSessionUrls: 'keep-working',
+  pickerItemIds: 'stable',
   pickerMaxOpenSessions: 50,
   shortPages: true,
   errorDetails: false,

@@ -58,7 +58,7 @@ export type PresetName = (typeof PRESETS)[number];
 export interface LibraryOptions {
   readonly preset: PresetName;
   readonly seed?: string;
-  /** Number of items for `mixed`, `large`, `not-app-created` and `same-name`. */
+  /** Number of items for `mixed`, `large`, `not-app-created` and `same-name`; for `hostile`, the total with ordinary items after the hostile ones. */
   readonly items?: number;
   /** Size in bytes of the video in `bigvideo`. */
   readonly videoSize?: number;
@@ -302,6 +302,8 @@ function hostile(options: LibraryOptions, seed: string): EmulatedLibrary {
   b.add({ kind: 'photo', filename: 'untyped.heic', mimeType: 'image/heic', omit: ['mimeType'] });
   b.add({ kind: 'photo', filename: 'bare.jpg', mimeType: 'image/jpeg', omit: ['filename', 'mediaMetadata', 'mimeType'] });
   b.add({ kind: 'video', filename: 'statusless.mp4', mimeType: 'video/mp4', omit: ['videoStatus'] });
+  // Ordinary photos and videos after them, up to `items` in all.
+  for (let i = b.items.length; i < (options.items ?? 0); i++) b.add({ kind: i % 10 === 0 ? 'video' : 'photo' });
   const ids = b.items.map((item) => item.id);
   b.album('../../album', ids.filter((_, i) => i % 5 === 0));
   return b.build(options.preset);

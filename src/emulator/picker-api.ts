@@ -1,7 +1,7 @@
 // The Photos Picker API (https://photospicker.googleapis.com/v1/...): sessions create/get/delete
 // and mediaItems.list, plus the page a pickerUri opens, where a person (or a test, through the
 // control API) picks items from the whole library.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderWire } from './wire.js';
 import { SCOPES } from '../google/scopes.js';
@@ -77,11 +77,19 @@ async function deleteSession(ctx: EmulatorContext, req: IncomingMessage, res: Se
   sendJson(res, 200, {});
 }
 
+/** The id a Picker session shows for a library item (behaviour `pickerItemIds`). */
+export function pickerItemId(ctx: EmulatorContext, sessionId: string, itemId: string): string {
+  const mode = ctx.behaviour.pickerItemIds;
+  if (mode === 'library') return itemId;
+  const seed = mode === 'stable' ? `picker:${itemId}` : `picker:${sessionId}:${itemId}`;
+  return `AP${createHash('sha256').update(seed).digest('base64url').slice(0, 40)}`;
+}
+
 export function renderPickedItem(ctx: EmulatorContext, session: PickerSession, item: EmulatedItem): Record<string, unknown> {
   const status = videoStatus(ctx, item);
   const camera = item.camera ? { cameraMake: item.camera.make, cameraModel: item.camera.model } : {};
   return renderWire({
-    id: item.id,
+    id: pickerItemId(ctx, session.id, item.id),
     createTime: item.creationTime,
     type: item.kind === 'video' ? 'VIDEO' : 'PHOTO',
     mediaFile: {

@@ -18,7 +18,7 @@ import { contentFor, generateLibrary, type EmulatedItem, type EmulatedLibrary, t
 import { handleMedia } from './media.js';
 import { MediaUrls } from './media-urls.js';
 import { OAuthServer, type OAuthClient } from './oauth.js';
-import { pick, handlePicker } from './picker-api.js';
+import { pick, handlePicker, pickerItemId } from './picker-api.js';
 
 export interface EmulatorOptions extends LibraryOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
@@ -184,6 +184,11 @@ export class Emulator {
   /** Stands in for the person: picks items in a Picker session. */
   pick(sessionId: string, choice: { mediaItemIds?: readonly string[]; count?: number } = {}): void {
     pick(this.ctx, sessionId, choice);
+  }
+
+  /** The id a Picker session shows for a library item (see behaviour `pickerItemIds`). */
+  pickerIdOf(itemId: string, sessionId: string): string {
+    return pickerItemId(this.ctx, sessionId, itemId);
   }
 
   pickerSessions(): PickerSession[] {

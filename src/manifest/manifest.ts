@@ -26,6 +26,12 @@ export interface ManifestEntry {
   readonly filename?: string;
   readonly source: SourceName;
   readonly storedAt: string;
+  /**
+   * The item is the same photo as the item with this id, stored already under `key` (same name,
+   * capture time, size and sha256, under another id: another Picker session, or the Library
+   * API's id). Nothing was stored for this record; it only lets the next run skip the item.
+   */
+  readonly sameAs?: string;
 }
 
 export interface FailureEntry {
@@ -51,6 +57,10 @@ export interface Manifest {
   get(id: string): ManifestEntry | undefined;
   ownerOf(key: string, id: string): KeyOwnership;
   entries(): ManifestEntry[];
+  /** Stored copies (not `sameAs` records) with this name and capture time, for recognising an item under another id. */
+  sameNameAndTime(filename: string, creationTime: string): ManifestEntry[];
+  /** Stored copies of this size that have no name or no capture time (recognised by their bytes alone). */
+  anonymousOfSize(size: number): ManifestEntry[];
   /** The latest entry of every item, without copying them (for a pass over a large manifest). */
   values(): IterableIterator<ManifestEntry>;
   readonly size: number;
@@ -78,10 +88,27 @@ function eachJsonLine<T>(text: string, accept: (value: unknown) => value is T, u
   }
 }
 
+/** How an item is recognised under another id: its name and capture time (to the millisecond). */
+export function identityOf(filename: string | undefined, creationTime: string | undefined): string | undefined {
+  const time = creationTime === undefined ? Number.NaN : Date.parse(creationTime);
+  if (!filename || Number.isNaN(time)) return undefined;
+  return `${time} ${filename.normalize('NFC')}`;
+}
+
+function addTo<K>(index: Map<K, string[]>, key: K, id: string): void {
+  const ids = index.get(key);
+  if (!ids) index.set(key, [id]);
+  else if (!ids.includes(id)) ids.push(id);
+}
+
 /** The in-memory index of a manifest: latest entry per id, which id owns each key, and which records verify condemned. */
 export class ManifestIndex {
   private readonly byId = new Map<string, ManifestEntry>();
   private readonly byKey = new Map<string, string>();
+  /** identityOf(name, time) → ids stored under it (usually one). */
+  private readonly byIdentity = new Map<string, string[]>();
+  /** Ids of stored copies without a name or a capture time, by size. */
+  private readonly anonymous = new Map<number, string[]>();
   /** Fingerprints of the records repair marks name (see repair.ts). */
   private readonly condemned = new Set<string>();
 
@@ -103,7 +130,28 @@ export class ManifestIndex {
     const replaced = previous && recordFingerprint(previous);
     if (replaced !== undefined && replaced !== recordFingerprint(entry)) this.condemned.delete(replaced);
     this.byId.set(entry.id, entry);
+    // A sameAs record stores nothing: the key stays its original's.
+    if (entry.sameAs !== undefined) return;
     this.byKey.set(entry.key, entry.id);
+    const identity = identityOf(entry.filename, entry.creationTime);
+    if (identity === undefined) addTo(this.anonymous, entry.size, entry.id);
+    else addTo(this.byIdentity, identity, entry.id);
+  }
+
+  anonymousOfSize(size: number): ManifestEntry[] {
+    return this.copies(this.anonymous.get(size), (entry) => entry.size === size && identityOf(entry.filename, entry.creationTime) === undefined);
+  }
+
+  sameNameAndTime(filename: string, creationTime: string): ManifestEntry[] {
+    const identity = identityOf(filename, creationTime);
+    return identity === undefined ? [] : this.copies(this.byIdentity.get(identity), (entry) => identityOf(entry.filename, entry.creationTime) === identity);
+  }
+
+  /** The latest entries of these ids that are stored copies, still trusted and still `fits` (an id's later record may differ). */
+  private copies(ids: readonly string[] | undefined, fits: (entry: ManifestEntry) => boolean): ManifestEntry[] {
+    return (ids ?? [])
+      .map((id) => this.byId.get(id))
+      .filter((entry): entry is ManifestEntry => entry !== undefined && entry.sameAs === undefined && !this.needsRepair(entry.id) && fits(entry));
   }
 
   protected rememberRepair(mark: RepairMark): void {
@@ -111,8 +159,10 @@ export class ManifestIndex {
   }
 
   needsRepair(id: string): boolean {
-    const entry = this.byId.get(id);
-    return entry !== undefined && this.condemned.has(recordFingerprint(entry));
+    let entry = this.byId.get(id);
+    // A sameAs record needs what its original needs: the original's stored copy is the item's.
+    if (entry?.sameAs !== undefined) entry = this.byId.get(entry.sameAs);
+    return entry !== undefined && entry.sameAs === undefined && this.condemned.has(recordFingerprint(entry));
   }
 
   get(id: string): ManifestEntry | undefined {

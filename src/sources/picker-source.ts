@@ -72,6 +72,10 @@ export class PickerSource implements MediaSource {
     return this.resolved(id);
   }
 
+  latest(item: ResolvedItem): ResolvedItem {
+    return this.resolved(item.descriptor.id) ?? item;
+  }
+
   private resolved(id: string): ResolvedItem | undefined {
     const item = this.listed.get(id);
     return item ? resolvedPickedItem(item) : undefined;

@@ -25,6 +25,11 @@ export interface MediaSource {
   resolve(descriptors: readonly MediaDescriptor[]): Promise<Map<string, ResolvedItem | undefined>>;
   /** A fresh URL for one item whose URL expired; undefined when Google no longer gives the item. */
   refresh(id: string): Promise<ResolvedItem | undefined>;
+  /**
+   * The item as last seen, when a refresh since it was resolved renewed more than the one item
+   * (a Picker page listed again): saves every later item of the batch its own expired try.
+   */
+  latest?(item: ResolvedItem): ResolvedItem;
 }
 
 /** Which source a batch's items come from (inputs carry no token and no baseUrl, only this). */
