@@ -17,7 +17,8 @@ Options:
   --preset NAME        library to serve: ${PRESETS.join(', ')} (default: mixed)
   --port N             port on 127.0.0.1; 0 picks a free one (default: 8980)
   --seed TEXT          seed of the synthetic library (default: the preset name)
-  --items N            number of items for mixed, large, not-app-created and same-name
+  --items N            number of items for mixed, large, not-app-created and same-name; for
+                       hostile, the total with ordinary items after the hostile ones
   --video-size SIZE    size of the bigvideo preset's video, e.g. 3GiB
   --account NAME       store the emulator's sign-in under this account (default: emulator)
   --credentials-out F  also write the authorized_user JSON to file F
