@@ -3,7 +3,11 @@
 #   - the Temporal CLI (dev server + Web UI), v1.5.1
 #   - versitygw, an S3-compatible server, v1.7.0
 #   - the Java SDK's Temporal test server (time skipping, for workflow tests), 1.38.0
-# A binary named by TEMPORAL_CLI_PATH / GPHOTOS_S3_SERVER_PATH / TEMPORAL_TEST_SERVER_PATH, or
+#   - Chromium, for the test that opens the Temporal Web UI: Debian's package, installed with
+#     apt-get when the script runs as root (or can sudo) and none is on PATH; nothing downloads
+#     a browser of its own
+# A binary named by TEMPORAL_CLI_PATH / GPHOTOS_S3_SERVER_PATH / TEMPORAL_TEST_SERVER_PATH /
+# CHROMIUM_PATH, or
 # found on PATH, is used as is. Otherwise the Go tools are built once with `go install`, and the
 # test server's jars are fetched once from Maven Central with `mvn`, into a cache outside the
 # repository (GPHOTOS_TOOLS_DIR, default ${XDG_CACHE_HOME:-~/.cache}/gphotos-backup/tools).
@@ -125,12 +129,36 @@ POM
   echo "$dir/bin/$name"
 }
 
+# chromium: the one on PATH (or CHROMIUM_PATH), else Debian's package through apt-get. Prints
+# nothing when neither works: only the browser test needs it, and it says how to get it.
+find_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ]; then echo "$CHROMIUM_PATH"; return; fi
+  local found
+  found=$(command -v chromium || command -v chromium-browser || true)
+  if [ -n "$found" ]; then log "chromium: using $found"; echo "$found"; return; fi
+  local sudo=""
+  [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && sudo="sudo -n"; } || true
+  if ! command -v apt-get >/dev/null 2>&1 || { [ "$(id -u)" != 0 ] && [ -z "$sudo" ]; }; then
+    log "chromium: not found, and apt-get cannot install it here; the Web UI browser test needs it (apt-get install chromium, or set CHROMIUM_PATH)"
+    return
+  fi
+  log "chromium: installing Debian's package with apt-get (once)"
+  local start=$SECONDS
+  if ! $sudo apt-get install -y -q --no-install-recommends chromium >&2; then
+    $sudo apt-get update -q >&2 && $sudo apt-get install -y -q --no-install-recommends chromium >&2 || { log "chromium: apt-get failed"; return; }
+  fi
+  log "chromium: installed in $((SECONDS - start)) s"
+  command -v chromium
+}
+
 mkdir -p "$TOOLS_DIR"
 temporal=$(build temporal-cli github.com/temporalio/cli/cmd/temporal "$TEMPORAL_VERSION" temporal TEMPORAL_CLI_PATH)
 s3=$(build versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" versitygw GPHOTOS_S3_SERVER_PATH)
 testserver=$(test_server)
+browser=$(find_chromium)
 {
   echo "TEMPORAL_CLI_PATH=$temporal"
   echo "GPHOTOS_S3_SERVER_PATH=$s3"
   echo "TEMPORAL_TEST_SERVER_PATH=$testserver"
+  [ -z "$browser" ] || echo "CHROMIUM_PATH=$browser"
 } | tee "$TOOLS_DIR/tools.env"

@@ -107,7 +107,7 @@ export function failureMessage(error: unknown, scopeNote: string = LIBRARY_CHANG
   return message;
 }
 
-const BACKUP_OPTIONS = {
+export const BACKUP_OPTIONS = {
   ...RUN_OPTIONS,
   media: { type: 'string' },
   from: { type: 'string' },
@@ -117,7 +117,7 @@ const BACKUP_OPTIONS = {
 } as const;
 
 /** The workflow input the flags ask for; bad values are usage errors. */
-function backupInput(parsed: ReturnType<typeof parse>): BackupInput {
+export function backupInput(parsed: ReturnType<typeof parse>): BackupInput {
   const quotaReset = stringOption(parsed, 'quota-reset') ?? DEFAULT_BACKUP_OPTIONS.quotaResetUtc;
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(quotaReset)) throw new UsageError(`--quota-reset must be HH:MM (UTC), got "${quotaReset}"`);
   const filters = searchFilters(choiceOption(parsed, 'media', ['photos', 'videos', 'all'] as const), stringOption(parsed, 'from'), stringOption(parsed, 'to'));

@@ -7,6 +7,7 @@ import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
 import { EXIT, exitCodeFor, UsageError } from './exit.js';
 import { pickCommand } from './pick.js';
+import { scheduleCommand } from './schedule.js';
 import { verifyCommand } from './verify.js';
 import { workerCommand } from './worker.js';
 
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   auth: { summary: 'sign in to Google and manage stored accounts (login, list, logout)', run: authCommand },
   backup: { summary: 'start (or attach to) a durable backup into a folder; --follow, --wait', run: backupCommand },
   pick: { summary: 'back up the photos you pick in Google Photos (Picker API); --follow, --wait', run: pickCommand },
+  schedule: { summary: 'run backups (or Picker rounds) on a Temporal Schedule: create, list, describe, pause, ...', run: scheduleCommand },
   status: { summary: 'show the progress or outcome of a backup', run: (argv) => controlCommand('status', argv) },
   pause: { summary: 'pause a running backup', run: (argv) => controlCommand('pause', argv) },
   resume: { summary: 'resume a paused backup', run: (argv) => controlCommand('resume', argv) },

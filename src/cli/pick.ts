@@ -50,7 +50,7 @@ for a new link); 2 bad usage.`;
 export const PICKER_SCOPE_NOTE =
   'Picking needs the photospicker.mediaitems.readonly permission: run `gphotos-backup auth login` again and allow access to pick photos.';
 
-const PICK_OPTIONS = { ...RUN_OPTIONS, sessions: { type: 'string' }, 'processing-wait': { type: 'string' }, qr: { type: 'boolean' } } as const;
+export const PICK_OPTIONS = { ...RUN_OPTIONS, sessions: { type: 'string' }, 'processing-wait': { type: 'string' }, qr: { type: 'boolean' } } as const;
 
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -107,7 +107,7 @@ export function pickExitCode(summary: PickSummary): number {
   return summary.failed > 0 || summary.stillProcessing > 0 ? EXIT.failed : EXIT.ok;
 }
 
-function pickInput(parsed: Parsed): PickInput {
+export function pickInput(parsed: Parsed): PickInput {
   const minutes = intOption(parsed, 'processing-wait', { min: 0, max: 7 * 24 * 60 }) ?? DEFAULT_PICK_OPTIONS.processingWaitSeconds / 60;
   return {
     account: accountRef(parsed),

@@ -2,18 +2,10 @@
 // line (items, bytes, rate, ETA, failures), redrawn in place on a terminal.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { BackupProgress } from '../workflows/messages.js';
+import { formatBytes } from '../format.js';
 import { liveProgress } from './live-progress.js';
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+export { formatBytes };
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';

@@ -19,8 +19,9 @@ export interface PickerSession {
 }
 
 export interface EmulatorContext {
-  readonly library: EmulatedLibrary;
-  readonly itemsById: ReadonlyMap<string, EmulatedItem>;
+  /** Replaced (never changed in place) when items are added. */
+  library: EmulatedLibrary;
+  readonly itemsById: Map<string, EmulatedItem>;
   behaviour: EmulatorBehaviour;
   readonly oauth: OAuthServer;
   readonly faults: FaultInjector;

@@ -1,5 +1,5 @@
 // The emulator's control API (/__emulator/...), for tests and benchmarks that run the emulator in
-// another process: faults, counters, quotas, tokens, the clock, picking, and expected checksums.
+// another process: faults, counters, quotas, tokens, the clock, picking, new items, and expected checksums.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { QuotaBucketName } from './accounting.js';
 import { parseFaultRule } from './faults.js';
@@ -71,6 +71,13 @@ export async function handleControl(emulator: Emulator, req: IncomingMessage, re
       ...(typeof body.count === 'number' ? { count: body.count } : {}),
     });
     sendJson(res, 200, {});
+  } else if (route === 'POST /items') {
+    const { count, creationTime } = await readJson(req);
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 100_000) throw invalid('count must be an integer from 1 to 100000');
+    if (creationTime !== undefined && typeof creationTime !== 'string') throw invalid('creationTime must be an RFC 3339 time');
+    const at = creationTime === undefined ? undefined : Date.parse(creationTime);
+    if (at !== undefined && Number.isNaN(at)) throw invalid('creationTime must be an RFC 3339 time');
+    sendJson(res, 200, { items: emulator.addItems(count, at) });
   } else if (route === 'GET /items') {
     sendJson(res, 200, { items: emulator.library.items });
   } else if (method === 'GET' && itemMatch?.[1]) {

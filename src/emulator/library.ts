@@ -332,6 +332,17 @@ function bigVideo(options: LibraryOptions, seed: string): EmulatedLibrary {
   return b.build(options.preset);
 }
 
+/**
+ * New photos for a library that exists (as a person adds to theirs between two backups), taken
+ * at `creationMs` (default: a random time, as old photos imported from a camera or a scan).
+ * Their ids differ from every id the library has.
+ */
+export function newItems(library: EmulatedLibrary, count: number, creationMs?: number): EmulatedItem[] {
+  const b = new LibraryBuilder(`${library.preset}+${library.items.length}`, { photo: [1 * KiB, 16 * KiB], video: [1 * KiB, 16 * KiB] });
+  for (let i = 0; i < count; i++) b.add({ kind: 'photo', archived: false, ...(creationMs !== undefined ? { creationMs } : {}) });
+  return b.items;
+}
+
 export function generateLibrary(options: LibraryOptions): EmulatedLibrary {
   const seed = options.seed ?? options.preset;
   switch (options.preset) {

@@ -14,7 +14,7 @@ import { handleControl } from './control.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { HttpError, MESSAGES, sendError } from './http.js';
 import { handleLibrary } from './library-api.js';
-import { contentFor, generateLibrary, type EmulatedItem, type EmulatedLibrary, type LibraryOptions } from './library.js';
+import { contentFor, generateLibrary, newItems, type EmulatedItem, type EmulatedLibrary, type LibraryOptions } from './library.js';
 import { handleMedia } from './media.js';
 import { MediaUrls } from './media-urls.js';
 import { OAuthServer, type OAuthClient } from './oauth.js';
@@ -53,7 +53,7 @@ export class Emulator {
 
   private constructor(
     private readonly options: EmulatorOptions,
-    readonly library: EmulatedLibrary,
+    library: EmulatedLibrary,
     readonly client: OAuthClient,
   ) {
     const behaviour = resolveBehaviour(options.behaviour);
@@ -85,6 +85,19 @@ export class Emulator {
     });
     emulator.port = (emulator.server.address() as AddressInfo).port;
     return emulator;
+  }
+
+  /** The library as it is now (see addItems). */
+  get library(): EmulatedLibrary {
+    return this.ctx.library;
+  }
+
+  /** Stands in for the person adding photos to their library (taken at `creationMs`, default: some time in the past). */
+  addItems(count: number, creationMs?: number): EmulatedItem[] {
+    const added = newItems(this.ctx.library, count, creationMs);
+    this.ctx.library = { ...this.ctx.library, items: [...this.ctx.library.items, ...added] };
+    for (const item of added) this.ctx.itemsById.set(item.id, item);
+    return added;
   }
 
   get url(): string {

@@ -1,4 +1,5 @@
-// Locates the external binaries the project runs (Temporal CLI, S3 server, Temporal test server): an explicit
+// Locates the external binaries the project runs (Temporal CLI, S3 server, Temporal test server,
+// Chromium for the Web UI test): an explicit
 // environment variable, else the provisioning cache's tools.env, else scripts/provision-tools.sh.
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export type ToolName = 'temporal' | 's3server' | 'testserver';
+export type ToolName = 'temporal' | 's3server' | 'testserver' | 'chromium';
 
 /** The environment variable (and tools.env key) that names each tool's binary. */
 export const TOOL_ENV_VARS: Readonly<Record<ToolName, string>> = {
@@ -14,6 +15,8 @@ export const TOOL_ENV_VARS: Readonly<Record<ToolName, string>> = {
   s3server: 'GPHOTOS_S3_SERVER_PATH',
   /** A launcher taking `<port>` (the Java SDK's time-skipping test server). */
   testserver: 'TEMPORAL_TEST_SERVER_PATH',
+  /** Debian's Chromium, for the test that opens the Web UI (optional: only that test needs it). */
+  chromium: 'CHROMIUM_PATH',
 };
 
 export interface ResolveToolOptions {

@@ -2,7 +2,8 @@
 // download, wait for them, retry videos still PROCESSING, finish. Deterministic only: a cursor,
 // counters, deferred videos, flags; every I/O is an activity. (Run state in a small class, as in
 // temporalio/samples-typescript's safe-message-handlers.)
-import { CancellationScope, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setCurrentDetails, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { backupDetails, batchSummary } from './details.js';
 import type { Activities } from '../activities/index.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import { resultMemo } from './backup-failures.js';
@@ -33,6 +34,8 @@ export class BackupRun implements StepHost {
   private isPaused: boolean;
   private phase: BackupStatus = 'listing';
   private readonly quota: QuotaSleep;
+  /** Pages listed so far in this backup (for the summaries the Web UI shows). */
+  private pages: number;
 
   constructor(private readonly input: BackupInput) {
     this.activities = activitiesFor(input);
@@ -43,10 +46,16 @@ export class BackupRun implements StepHost {
       startedAt: new Date().toISOString(),
       runs: 0,
     };
-    this.batches = new DownloadBatches(this.carry);
+    this.batches = new DownloadBatches(this.carry, () => this.show());
     this.pageToken = this.carry.pageToken;
+    this.pages = this.carry.pages ?? 0;
     this.isPaused = this.carry.paused ?? false;
-    this.quota = new QuotaSleep(input.options);
+    this.quota = new QuotaSleep(input.options, () => this.show());
+  }
+
+  /** Keeps the Web UI's current details in step with the run. */
+  show(): void {
+    setCurrentDetails(backupDetails(this.progress(), Date.now()));
   }
 
   progress(): BackupProgress {
@@ -67,6 +76,7 @@ export class BackupRun implements StepHost {
 
   setPaused(paused: boolean): void {
     this.isPaused = paused;
+    this.show();
   }
 
   /** Lists page after page, a batch started for each, until the library ends (or the run continues as new). */
@@ -75,16 +85,16 @@ export class BackupRun implements StepHost {
     while (!this.listingDone) {
       await this.batches.room(input.options.concurrency, () => this.isPaused);
       const token = this.pageToken;
-      const page = await this.quota.run(() =>
-        this.activities.listing.listLibraryPage({ account: input.account, ...(token ? { pageToken: token } : {}), ...(input.filters ? { filters: input.filters } : {}) }),
-      );
+      const pageNo = (this.pages += 1);
+      const listing = { account: input.account, ...(token ? { pageToken: token } : {}), ...(input.filters ? { filters: input.filters } : {}) };
+      const page = await this.quota.run(() => this.activities.listing.listLibraryPage.executeWithOptions({ summary: `list page ${pageNo}` }, [listing]));
       this.batches.listed(page.items.length);
       this.pageToken = page.nextPageToken;
       this.listingDone = this.pageToken === undefined;
-      if (page.items.length > 0) this.startBatch(page.items);
+      if (page.items.length > 0) this.startBatch(page.items, false, `page ${pageNo}`);
       if (!this.listingDone && workflowInfo().continueAsNewSuggested) await this.continueAsNew();
     }
-    this.phase = 'downloading';
+    this.enter('downloading');
     await this.batches.drain();
   }
 
@@ -109,13 +119,14 @@ export class BackupRun implements StepHost {
 
   enter(phase: BackupStatus): void {
     this.phase = phase;
+    this.show();
   }
 
   /** Sweeps what killed workers left, tells the Web UI the result, and sums the run up. */
   async finish(): Promise<BackupSummary> {
     // Temp files of workers killed during the run (their attempts were retried elsewhere).
-    await this.activities.housekeeping.sweepDestination(this.input.destination);
-    this.phase = 'done';
+    await this.activities.housekeeping.sweepDestination.executeWithOptions({ summary: 'clear away temp files of stopped workers' }, [this.input.destination]);
+    this.enter('done');
     const { counters, recentFailures, deferred } = this.batches;
     if (patched('result-memo')) upsertMemo(resultMemo(counters, recentFailures));
     log.info('backup finished', { ...counters, stillProcessing: deferred.length });
@@ -138,7 +149,7 @@ export class BackupRun implements StepHost {
     const paused = this.isPaused;
     return continueAsNew<(input: BackupInput) => Promise<BackupSummary>>({
       ...this.input,
-      carry: { pageToken, counters, deferred, ...(retryLater.length > 0 ? { retryLater } : {}), recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1, paused },
+      carry: { pageToken, counters, deferred, ...(retryLater.length > 0 ? { retryLater } : {}), recentFailures, startedAt: carry.startedAt, runs: carry.runs + 1, paused, pages: this.pages },
     });
   }
 
@@ -146,9 +157,10 @@ export class BackupRun implements StepHost {
    * Starts a batch in the background. Items its tries cannot store for transient reasons come
    * back for the final round, unless this is it.
    */
-  startBatch(items: readonly MediaDescriptor[], finalRound = false): void {
+  startBatch(items: readonly MediaDescriptor[], finalRound = false, what = 'download'): void {
     const { input } = this;
     const request = { account: input.account, destination: input.destination, items, sidecars: input.options.sidecars, retryLater: !finalRound, finalRound };
-    this.batches.start(items, () => this.quota.run(() => this.activities.downloads.downloadBatch(request)));
+    const summary = batchSummary(items.length, what);
+    this.batches.start(items, () => this.quota.run(() => this.activities.downloads.downloadBatch.executeWithOptions({ summary }, [request])));
   }
 }

@@ -39,7 +39,11 @@ export class DownloadBatches {
   private fatal: Error | undefined;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(start: BatchTally) {
+  /** `changed`: called whenever the counts change (the run refreshes what the Web UI shows). */
+  constructor(
+    start: BatchTally,
+    private readonly changed: () => void = () => undefined,
+  ) {
     this.counters = start.counters;
     this.deferred = [...(start.deferred ?? [])];
     this.retryLater = [...(start.retryLater ?? [])];
@@ -59,8 +63,12 @@ export class DownloadBatches {
         if (bug !== undefined) this.giveUp(items, bug);
         else this.fatal ??= error instanceof Error ? error : new Error(String(error));
       })
-      .finally(() => this.inFlight.delete(run));
+      .finally(() => {
+        this.inFlight.delete(run);
+        this.changed();
+      });
     this.inFlight.add(run);
+    this.changed();
   }
 
   /** Waits for room for one more batch (and, with `paused`, for a resume); a failed batch fails here. */
@@ -86,6 +94,7 @@ export class DownloadBatches {
 
   listed(count: number): void {
     this.counters = { ...this.counters, listed: this.counters.listed + count };
+    this.changed();
   }
 
   private merge(result: DownloadBatchResult): void {

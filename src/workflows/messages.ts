@@ -88,6 +88,8 @@ export interface BackupCarry {
   readonly runs: number;
   /** Paused when the previous run continued as new (absent in runs started before it was carried). */
   readonly paused?: boolean;
+  /** Pages listed so far (absent in runs started before it was carried). */
+  readonly pages?: number;
 }
 
 export interface BackupInput {

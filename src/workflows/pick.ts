@@ -7,7 +7,8 @@
 // final round. The session is deleted at the end of its round, also when the run is cancelled or
 // fails. A run continues as new between rounds, and while the person takes long to pick.
 // Every change to the commands these steps issue goes behind patched() (README: Versioning).
-import { CancellationScope, continueAsNew, log, patched, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, log, patched, proxyActivities, setCurrentDetails, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { batchSummary, pickDetails } from './details.js';
 import type { Activities } from '../activities/index.js';
 import type { CreatedPickerSession } from '../activities/picker-sessions.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
@@ -64,12 +65,17 @@ export class PickRun implements StepHost {
     this.rounds = patched(ROUNDS_PATCH);
     const counters = { listed: 0, stored: 0, storedBytes: 0, skipped: 0, failed: 0 };
     this.carry = input.carry ?? { counters, recentFailures: [], startedAt: new Date().toISOString(), roundsDone: 0, roundsPicked: 0, polls: 0, stillProcessing: 0 };
-    this.batches = new DownloadBatches(this.carry);
+    this.batches = new DownloadBatches(this.carry, () => this.show());
     this.session = this.carry.session;
     if (this.session) this.status = 'waiting-for-pick';
     this.polls = this.carry.polls;
     this.stillProcessing = this.carry.stillProcessing;
-    this.quota = new QuotaSleep(this.options);
+    this.quota = new QuotaSleep(this.options, () => this.show());
+  }
+
+  /** Keeps the Web UI's current details in step with the run. */
+  private show(): void {
+    setCurrentDetails(pickDetails(this.progress(), Date.now()));
   }
 
   progress(): PickProgress {
@@ -97,6 +103,7 @@ export class PickRun implements StepHost {
 
   enter(phase: PickStatus): void {
     this.status = phase;
+    this.show();
   }
 
   /**
@@ -154,7 +161,7 @@ export class PickRun implements StepHost {
   private finish(outcome: RoundOutcome): PickSummary {
     const roundsPicked = this.carry.roundsPicked + (outcome === 'picked' ? 1 : 0);
     const overall: RoundOutcome = roundsPicked > 0 ? 'picked' : outcome;
-    this.status = overall === 'picked' ? 'done' : overall;
+    this.enter(overall === 'picked' ? 'done' : overall);
     const nothing = overall === 'expired' ? 'the session expired before anything was picked' : 'nothing was picked';
     upsertMemo(overall === 'picked' ? resultMemo(this.batches.counters, this.batches.recentFailures) : { result: nothing });
     log.info('pick finished', { outcome: overall, ...this.batches.counters });
@@ -165,9 +172,9 @@ export class PickRun implements StepHost {
 
   /** Creates the session and shows its link to the Web UI (memo) and to clients (query). */
   private async createSession(): Promise<void> {
-    this.status = 'creating-session';
-    this.session = await this.activities.session.createPickerSession({ account: this.input.account });
-    this.status = 'waiting-for-pick';
+    this.enter('creating-session');
+    this.session = await this.activities.session.createPickerSession.executeWithOptions({ summary: 'open a Picker session' }, [{ account: this.input.account }]);
+    this.enter('waiting-for-pick');
     upsertMemo({ pickerUri: this.session.pickerUri, pickerSessionId: this.session.sessionId });
     log.info('picker session created; waiting for the person to pick', { sessionId: this.session.sessionId });
   }
@@ -182,9 +189,11 @@ export class PickRun implements StepHost {
       const left = expireAt === undefined ? pollMs : expireAt - Date.now();
       if (left <= 0) return 'expired';
       const patient = this.rounds && Date.now() - since >= LONG_WAIT_MS ? Math.max(pollMs, LONG_WAIT_POLL_MS) : pollMs;
-      await sleep(Math.max(MIN_POLL_MS, Math.min(patient, left)));
-      const state = await this.activities.session.getPickerSession({ account: this.input.account, sessionId: session.sessionId });
+      await sleep(Math.max(MIN_POLL_MS, Math.min(patient, left)), { summary: 'waiting for the person to pick' });
+      const poll = { account: this.input.account, sessionId: session.sessionId };
+      const state = await this.activities.session.getPickerSession.executeWithOptions({ summary: `has the person picked? (poll ${this.polls + 1})` }, [poll]);
       this.polls += 1;
+      this.show();
       if (state.mediaItemsSet) return 'picked';
       if (state.gone) return 'expired';
       pollMs = state.pollIntervalMs ?? pollMs;
@@ -196,16 +205,19 @@ export class PickRun implements StepHost {
   /** Pages through the picked items, a download batch per page, at most `concurrency` at once; gives the count. */
   private async downloadAll(): Promise<number> {
     const { sessionId } = this.requireSession();
-    this.status = 'downloading';
+    this.enter('downloading');
     let pageToken: string | undefined;
     let listed = 0;
+    let pages = 0;
     do {
       await this.batches.room(this.options.concurrency);
       const listedWith = pageToken;
-      const page = await this.activities.session.listPickerPage({ account: this.input.account, sessionId, ...(listedWith ? { pageToken: listedWith } : {}) });
+      const pageNo = (pages += 1);
+      const request = { account: this.input.account, sessionId, ...(listedWith ? { pageToken: listedWith } : {}) };
+      const page = await this.activities.session.listPickerPage.executeWithOptions({ summary: `list picked items, page ${pageNo}` }, [request]);
       this.batches.listed(page.items.length);
       listed += page.items.length;
-      if (page.items.length > 0) this.startPage(page.items, listedWith);
+      if (page.items.length > 0) this.launch(page.items, listedWith, false, `picked page ${pageNo}`);
       pageToken = page.nextPageToken;
     } while (pageToken !== undefined);
     await this.batches.drain();
@@ -224,7 +236,8 @@ export class PickRun implements StepHost {
     if (!session) return;
     await CancellationScope.nonCancellable(async () => {
       await this.batches.idle();
-      await this.activities.session.deletePickerSession({ account: this.input.account, sessionId: session.sessionId });
+      const request = { account: this.input.account, sessionId: session.sessionId };
+      await this.activities.session.deletePickerSession.executeWithOptions({ summary: 'close the Picker session' }, [request]);
     });
   }
 
@@ -233,20 +246,17 @@ export class PickRun implements StepHost {
     return this.session;
   }
 
-  /** Starts a batch of a page of picked items in the background. */
-  private startPage(items: readonly MediaDescriptor[], pageToken: string | undefined): void {
-    this.launch(items, pageToken, false);
+  startBatch(items: readonly MediaDescriptor[], last: boolean, what: string): void {
+    this.launch(items, undefined, last, what);
   }
 
-  startBatch(items: readonly MediaDescriptor[], last: boolean): void {
-    this.launch(items, undefined, last);
-  }
-
-  private launch(items: readonly MediaDescriptor[], pageToken: string | undefined, last: boolean): void {
+  /** Starts a batch of picked items in the background (`pageToken`: the page they were listed with). */
+  private launch(items: readonly MediaDescriptor[], pageToken: string | undefined, last: boolean, what: string): void {
     const { input } = this;
     const source = { kind: 'picker' as const, sessionId: this.requireSession().sessionId, ...(pageToken ? { pageToken } : {}) };
     const request = { account: input.account, destination: input.destination, items, source, sidecars: this.options.sidecars };
-    const call = () => this.activities.downloads.downloadBatch(this.rounds ? { ...request, retryLater: !last, finalRound: last } : request);
+    const summary = batchSummary(items.length, what);
+    const call = () => this.activities.downloads.downloadBatch.executeWithOptions({ summary }, [this.rounds ? { ...request, retryLater: !last, finalRound: last } : request]);
     this.batches.start(items, this.rounds ? () => this.quota.run(call) : call);
   }
 }

@@ -15,8 +15,8 @@ export interface StepHost {
   readonly concurrency: number;
   paused(): boolean;
   enter(phase: 'waiting-for-processing' | 'retrying-failed'): void;
-  /** Starts a batch of these items in the background; `finalRound`: their last tries in this run. */
-  startBatch(items: readonly MediaDescriptor[], finalRound: boolean): void;
+  /** Starts a batch of these items in the background; `finalRound`: their last tries in this run; `what`: for its summary. */
+  startBatch(items: readonly MediaDescriptor[], finalRound: boolean, what: string): void;
 }
 
 export interface ProcessingWait {
@@ -35,12 +35,13 @@ export async function retryProcessing(host: StepHost, wait: ProcessingWait): Pro
   let delay = Math.min(10_000, wait.processingRetrySeconds * 1000);
   while (host.batches.deferred.length > 0 && Date.now() < waitUntil) {
     host.enter('waiting-for-processing');
-    await sleep(Math.min(delay, Math.max(1000, waitUntil - Date.now())));
+    const videos = host.batches.deferred.length;
+    await sleep(Math.min(delay, Math.max(1000, waitUntil - Date.now())), { summary: `waiting for ${videos} video${videos === 1 ? '' : 's'} Google is still processing` });
     delay = Math.min(delay * 2, wait.processingRetrySeconds * 1000);
     await condition(() => !host.paused());
     const retry = host.batches.deferred;
     host.batches.deferred = [];
-    host.startBatch(retry, false);
+    host.startBatch(retry, false, 'videos Google was processing');
     await host.batches.drain();
   }
 }
@@ -58,7 +59,7 @@ export async function finalRound(host: StepHost): Promise<void> {
   log.info('trying again the items that failed on transient trouble', { items: items.length });
   for (let start = 0; start < items.length; start += RETRY_ROUND_BATCH) {
     await host.batches.room(host.concurrency, () => host.paused());
-    host.startBatch(items.slice(start, start + RETRY_ROUND_BATCH), true);
+    host.startBatch(items.slice(start, start + RETRY_ROUND_BATCH), true, 'final round');
   }
   await host.batches.drain();
 }
@@ -75,7 +76,11 @@ export class QuotaSleep {
   /** Epoch ms the current sleep ends, while sleeping. */
   until: number | undefined;
 
-  constructor(private readonly reset: QuotaReset) {}
+  /** `changed`: called when a sleep starts and ends (the run refreshes what the Web UI shows). */
+  constructor(
+    private readonly reset: QuotaReset,
+    private readonly changed: () => void = () => undefined,
+  ) {}
 
   async run<T>(call: () => Promise<T>): Promise<T> {
     for (;;) {
@@ -86,9 +91,12 @@ export class QuotaSleep {
         if (!quota) throw error;
         const wait = quota.retryAfterMs ?? msUntilUtc(this.reset.quotaResetUtc, Date.now()) + this.reset.quotaResetMarginSeconds * 1000;
         this.until = Date.now() + wait;
-        log.warn('daily quota exhausted; sleeping until it resets', { until: new Date(this.until).toISOString() });
-        await sleep(wait);
+        const until = new Date(this.until).toISOString();
+        log.warn('daily quota exhausted; sleeping until it resets', { until });
+        this.changed();
+        await sleep(wait, { summary: `daily quota: sleeping until ${until.slice(11, 16)} UTC${until.slice(0, 10) === new Date().toISOString().slice(0, 10) ? '' : ` on ${until.slice(0, 10)}`}` });
         this.until = undefined;
+        this.changed();
       }
     }
   }
