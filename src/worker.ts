@@ -12,6 +12,8 @@ export interface WorkerSettings {
   readonly deps: ActivityDeps;
   /** Parallel activity executions (downloads) in this worker. */
   readonly maxConcurrentActivities?: number;
+  /** Activities per second on the task queue, for all its workers together (enforced by the server). */
+  readonly taskQueueActivitiesPerSecond?: number;
 }
 
 export function workflowsPath(): string {
@@ -54,5 +56,6 @@ export function createWorker(settings: WorkerSettings): Promise<Worker> {
     ...workflowSource(),
     activities: createActivities(settings.deps),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities ?? 8,
+    ...(settings.taskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: settings.taskQueueActivitiesPerSecond } : {}),
   });
 }

@@ -3,6 +3,7 @@
 // a ticker heartbeats even while nothing moves (waiting for a slow server's first byte, a
 // backoff), so a live worker is never mistaken for a dead one.
 import type { Context } from '@temporalio/activity';
+import { count } from '../metrics.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 
 export interface ItemFailure {
@@ -12,7 +13,14 @@ export interface ItemFailure {
   readonly reason: string;
   /** Tries spent on the item in this run. */
   readonly attempts?: number;
+  /**
+   * What kind of trouble (for metrics and people): `gone` from Google, a `video-failed` at Google,
+   * `transient` trouble that outlasted the tries, `refused` for good, or a `bug` in our code.
+   */
+  readonly kind?: FailureKind;
 }
+
+export type FailureKind = 'gone' | 'video-failed' | 'transient' | 'refused' | 'bug';
 
 export interface DownloadBatchResult {
   readonly stored: number;
@@ -68,14 +76,18 @@ export class BatchProgress {
   }
 
   skipped(id: string): void {
+    count('skipped');
     this.finish(id, { skipped: this.state.skipped + 1 });
   }
 
   stored(id: string, bytes: number): void {
+    count('stored');
+    count('storedBytes', bytes);
     this.finish(id, { stored: this.state.stored + 1, storedBytes: this.state.storedBytes + bytes });
   }
 
   failed(failure: ItemFailure): void {
+    count('failed', 1, { kind: failure.kind ?? 'refused' });
     this.finish(failure.id, { failed: [...this.state.failed, failure] });
   }
 

@@ -23,6 +23,7 @@ import { PickerSource } from '../sources/picker-source.js';
 import type { MediaSource, ResolvedItem, SourceSelector } from '../sources/source.js';
 import { BatchProgress, type DownloadBatchResult, type ItemFailure } from './batch-progress.js';
 import { ITEM_ATTEMPTS, judgeItemError, type ItemVerdict } from './item-errors.js';
+import { Pace } from './pace.js';
 import { lookalikes, recognise } from './same-item.js';
 import type { BaseUrlCache } from './url-cache.js';
 
@@ -43,6 +44,8 @@ export interface DownloadBatchInput {
   readonly retryLater?: boolean;
   /** These items come back from an earlier round, where each had its full tries already. */
   readonly finalRound?: boolean;
+  /** The least time between two media requests of this batch: its share of the run's rate. */
+  readonly mediaIntervalMs?: number;
 }
 
 export interface OpenDestination {
@@ -130,8 +133,11 @@ class BatchRun {
   private suspects: { failure: ItemFailure; descriptor: MediaDescriptor }[] = [];
   private readonly where: string;
 
+  private readonly pace: Pace;
+
   constructor(private readonly run: RunParts) {
     this.where = destinationLabel(run.input.destination);
+    this.pace = new Pace(run.input.mediaIntervalMs ?? 0, run.ctx);
   }
 
   async execute(): Promise<DownloadBatchResult> {
@@ -159,12 +165,12 @@ class BatchRun {
     for (const descriptor of chunk) {
       const item = items.get(descriptor.id);
       if (!item) {
-        await this.recordFailure({ ...failureOf(descriptor), reason: 'not found: deleted, or not visible to this app', attempts: 1 });
+        await this.recordFailure({ ...failureOf(descriptor), reason: 'not found: deleted, or not visible to this app', attempts: 1, kind: 'gone' });
         continue;
       }
       const status = item.descriptor.videoStatus;
       if (status === 'PROCESSING') this.run.progress.deferred(item.descriptor);
-      else if (status === 'FAILED') await this.recordFailure({ ...failureOf(descriptor), reason: 'video processing failed at Google', attempts: 1 });
+      else if (status === 'FAILED') await this.recordFailure({ ...failureOf(descriptor), reason: 'video processing failed at Google', attempts: 1, kind: 'video-failed' });
       else await this.storeItem(this.run.source.latest?.(item) ?? item);
     }
   }
@@ -178,7 +184,7 @@ class BatchRun {
       // Transient trouble listing URLs is the service's, not the items': the batch is retried.
       if (verdict.action !== 'give-up' || verdict.transient) throw verdict.action === 'stop' ? verdict.error : error;
       if (verdict.bug) this.logBug(chunk.map((d) => d.id).join(','), error);
-      for (const descriptor of chunk) await this.recordFailure({ ...failureOf(descriptor), reason: verdict.reason, attempts: 1 });
+      for (const descriptor of chunk) await this.recordFailure({ ...failureOf(descriptor), reason: verdict.reason, attempts: 1, kind: verdict.bug ? 'bug' : 'refused' });
       return undefined;
     }
   }
@@ -201,7 +207,7 @@ class BatchRun {
         await this.patientSleep(verdict.waitMs);
         if (verdict.refreshUrl) {
           const again = await this.run.source.refresh(id);
-          if (!again) return this.recordFailure({ ...failureOf(item.descriptor), reason: 'no longer available at Google', attempts: attempt + 1 });
+          if (!again) return this.recordFailure({ ...failureOf(item.descriptor), reason: 'no longer available at Google', attempts: attempt + 1, kind: 'gone' });
           current = again;
         }
       }
@@ -214,7 +220,10 @@ class BatchRun {
     const { descriptor, baseUrl } = item;
     const { id } = descriptor;
     if (!baseUrl) throw new GooglePhotosError('url-expired', `no baseUrl for ${itemLabel(descriptor)}`);
-    const open = () => openMedia(baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: source.mediaOrigins });
+    const open = async () => {
+      await this.pace.turn();
+      return openMedia(baseUrl, descriptor.kind, { tokens, signal: ctx.cancellationSignal, allowedOrigins: source.mediaOrigins });
+    };
     let media = await open();
     const candidates = lookalikes(manifest, descriptor, media.size);
     if (candidates.length > 0) {
@@ -260,7 +269,8 @@ class BatchRun {
    */
   private async giveUp(item: ResolvedItem, verdict: Extract<ItemVerdict, { action: 'give-up' }>, attempts: number, error: unknown): Promise<void> {
     const earlier = this.run.input.finalRound && verdict.transient ? ITEM_ATTEMPTS : 0;
-    const failure: ItemFailure = { ...failureOf(item.descriptor), reason: verdict.reason, attempts: attempts + earlier };
+    const kind = verdict.bug ? 'bug' : verdict.transient ? 'transient' : 'refused';
+    const failure: ItemFailure = { ...failureOf(item.descriptor), reason: verdict.reason, attempts: attempts + earlier, kind };
     if (verdict.bug) this.logBug(item.descriptor.id, error);
     if (!verdict.transient) return this.recordFailure(failure);
     this.suspects.push({ failure, descriptor: item.descriptor });

@@ -11,7 +11,7 @@ import { choiceOption, flag, intOption, parse, stringOption } from './args.js';
 import { EXIT, UsageError } from './exit.js';
 import { followProgress, formatBytes } from './progress.js';
 import { startForDestination } from './start.js';
-import { ACCOUNT_HELP, accountRef, backupWorkflowId, connect, destination, RUN_OPTIONS, S3_HELP, webUiLink } from './target.js';
+import { ACCOUNT_HELP, accountRef, backupWorkflowId, connect, destination, maxRate, RATE_HELP, RUN_OPTIONS, S3_HELP, webUiLink } from './target.js';
 
 export const BACKUP_HELP = `Usage: gphotos-backup backup --dest DIR|s3://BUCKET/PREFIX [options]
 
@@ -31,6 +31,7 @@ ${S3_HELP}
   --from YYYY-MM-DD     only items created on or after this day (UTC)
   --to YYYY-MM-DD       only items created on or before this day (UTC)
   --concurrency N       download batches in flight (default: ${DEFAULT_BACKUP_OPTIONS.concurrency})
+${RATE_HELP}
   --sidecars            write <file>.json with each item's metadata
   --processing-wait M   minutes to keep retrying videos Google is still processing (default: 15)
   --quota-reset HH:MM   UTC time Google's daily quota resets (default: 08:00, midnight Pacific)
@@ -128,6 +129,7 @@ export function backupInput(parsed: ReturnType<typeof parse>): BackupInput {
     options: {
       ...DEFAULT_BACKUP_OPTIONS,
       concurrency: intOption(parsed, 'concurrency', { min: 1, max: 64 }) ?? DEFAULT_BACKUP_OPTIONS.concurrency,
+      ...maxRate(parsed),
       sidecars: flag(parsed, 'sidecars'),
       processingWaitSeconds: (intOption(parsed, 'processing-wait', { min: 0, max: 7 * 24 * 60 }) ?? DEFAULT_BACKUP_OPTIONS.processingWaitSeconds / 60) * 60,
       quotaResetUtc: quotaReset,

@@ -11,7 +11,7 @@ import { createWorker } from '../worker.js';
 import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/messages.js';
 import { flag, intOption, parse, stringOption } from './args.js';
 import { EXIT } from './exit.js';
-import { runUntilSignal } from './worker.js';
+import { metricsAddress, runUntilSignal } from './worker.js';
 
 export const DEV_HELP = `Usage: gphotos-backup dev [options]
 
@@ -24,10 +24,11 @@ Options:
   --port N              Temporal frontend port (default: 7233)
   --ui-port N           Web UI port (default: 8233)
   --concurrency N       parallel activities in the worker (default: 8)
+  --metrics HOST:PORT   serve the worker's Prometheus metrics there (see \`worker --help\`)
   -h, --help            show this help`;
 
 export async function devCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parse(argv, { 'state-dir': { type: 'string' }, port: { type: 'string' }, 'ui-port': { type: 'string' }, concurrency: { type: 'string' } });
+  const parsed = parse(argv, { 'state-dir': { type: 'string' }, port: { type: 'string' }, 'ui-port': { type: 'string' }, concurrency: { type: 'string' }, metrics: { type: 'string' } });
   if (flag(parsed, 'help')) {
     console.log(DEV_HELP);
     return EXIT.ok;
@@ -38,7 +39,7 @@ export async function devCommand(argv: readonly string[]): Promise<number> {
   const stateDir = stringOption(parsed, 'state-dir') ?? join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'gphotos-backup');
   const endpoints = googleEndpoints();
   const { taskQueue } = temporalSettings();
-  installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN');
+  installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN', metricsAddress(parsed));
   const server = await startTemporalDevServer({
     stateDir,
     port,

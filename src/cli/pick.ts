@@ -12,7 +12,7 @@ import { EXIT } from './exit.js';
 import { withRunningBatches } from './live-progress.js';
 import { barLine, follow, formatBytes, type Rate } from './progress.js';
 import { startForDestination } from './start.js';
-import { ACCOUNT_HELP, accountRef, connect, destination, pickWorkflowId, RUN_OPTIONS, S3_HELP, webUiLink } from './target.js';
+import { ACCOUNT_HELP, accountRef, connect, destination, maxRate, pickWorkflowId, RATE_HELP, RUN_OPTIONS, S3_HELP, webUiLink } from './target.js';
 
 export const PICK_HELP = `Usage: gphotos-backup pick --dest DIR|s3://BUCKET/PREFIX [options]
 
@@ -33,6 +33,7 @@ ${S3_HELP}
   --sessions N          rounds of picking, one session each (default: 1); 0: until a session
                         expires or you press Done with nothing picked
   --concurrency N       download batches in flight (default: ${DEFAULT_PICK_OPTIONS.concurrency})
+${RATE_HELP}
   --sidecars            write <file>.json with each item's metadata
   --processing-wait M   minutes to keep retrying picked videos Google is still processing
                         (default: ${DEFAULT_PICK_OPTIONS.processingWaitSeconds / 60})
@@ -115,6 +116,7 @@ export function pickInput(parsed: Parsed): PickInput {
     options: {
       ...DEFAULT_PICK_OPTIONS,
       concurrency: intOption(parsed, 'concurrency', { min: 1, max: 64 }) ?? DEFAULT_PICK_OPTIONS.concurrency,
+      ...maxRate(parsed),
       sidecars: flag(parsed, 'sidecars'),
       sessions: intOption(parsed, 'sessions', { min: 0, max: 10_000 }) ?? DEFAULT_PICK_OPTIONS.sessions,
       processingWaitSeconds: minutes * 60,

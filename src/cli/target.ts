@@ -7,7 +7,7 @@ import { parseDestination, destinationHash, type DestinationSpec } from '../dest
 import { accountLabel, type AccountRef } from '../google/account.js';
 import { validateAccountName } from '../google/token-store.js';
 import { connectClient, temporalTarget, type TemporalTarget } from '../temporal/connection.js';
-import { stringOption, type OptionSpec, type Parsed } from './args.js';
+import { intOption, stringOption, type OptionSpec, type Parsed } from './args.js';
 import { UsageError } from './exit.js';
 
 export const ACCOUNT_OPTIONS: OptionSpec = {
@@ -39,11 +39,21 @@ export const RUN_OPTIONS: OptionSpec = {
   ...S3_OPTIONS,
   dest: { type: 'string' },
   concurrency: { type: 'string' },
+  'max-rate': { type: 'string' },
   sidecars: { type: 'boolean' },
   follow: { type: 'boolean' },
   wait: { type: 'boolean' },
   json: { type: 'boolean' },
 };
+
+export const RATE_HELP = `  --max-rate N          media requests per second for the whole run, however many workers
+                        share it (default: no limit); at most N batches run at once`;
+
+/** --max-rate, as the workflow options take it. */
+export function maxRate(parsed: Parsed): { maxMediaPerSecond?: number } {
+  const rate = intOption(parsed, 'max-rate', { min: 1, max: 100_000 });
+  return rate === undefined ? {} : { maxMediaPerSecond: rate };
+}
 
 export const S3_HELP = `  --s3-endpoint URL     S3-compatible endpoint (MinIO, R2, B2, Wasabi...; path-style); default:
                         AWS, or AWS_ENDPOINT_URL_S3. Credentials and region: the AWS SDK's chain

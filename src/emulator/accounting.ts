@@ -12,6 +12,8 @@ export interface CounterSnapshot {
   readonly mediaBytes: number;
   /** Requests answered with an injected fault or a quota error, per operation. */
   readonly faulted: Record<string, number>;
+  /** The most requests of each operation seen within any one second. */
+  readonly peakPerSecond: Record<string, number>;
 }
 
 export class Counters {
@@ -19,9 +21,17 @@ export class Counters {
   private mediaByItem = new Map<string, number>();
   private faulted = new Map<string, number>();
   private mediaBytes = 0;
+  /** Times of each operation's requests in the last second, and the most there ever were. */
+  private lastSecond = new Map<string, number[]>();
+  private peaks = new Map<string, number>();
 
   count(operation: string, itemId?: string): void {
     this.requests.set(operation, (this.requests.get(operation) ?? 0) + 1);
+    const now = performance.now();
+    const recent = (this.lastSecond.get(operation) ?? []).filter((at) => now - at < 1000);
+    recent.push(now);
+    this.lastSecond.set(operation, recent);
+    this.peaks.set(operation, Math.max(this.peaks.get(operation) ?? 0, recent.length));
     if (itemId !== undefined) this.mediaByItem.set(itemId, (this.mediaByItem.get(itemId) ?? 0) + 1);
   }
 
@@ -38,6 +48,8 @@ export class Counters {
     this.mediaByItem.clear();
     this.faulted.clear();
     this.mediaBytes = 0;
+    this.lastSecond.clear();
+    this.peaks.clear();
   }
 
   snapshot(): CounterSnapshot {
@@ -46,6 +58,7 @@ export class Counters {
       mediaByItem: Object.fromEntries(this.mediaByItem),
       mediaBytes: this.mediaBytes,
       faulted: Object.fromEntries(this.faulted),
+      peakPerSecond: Object.fromEntries(this.peaks),
     };
   }
 }

@@ -1,5 +1,6 @@
 // Typed requests to the Photos Library API (mediaItems list/search/get/batchGet), with the
 // access token from an AccessTokenSource and errors classified at this edge.
+import { count } from '../metrics.js';
 import type { AccessTokenSource } from './credentials.js';
 import type { z } from 'zod';
 import { classifyApiResponse, classifyNetworkError, GooglePhotosError } from './errors.js';
@@ -24,6 +25,7 @@ export interface ApiClientOptions {
 export async function callJson<T>(options: ApiClientOptions, operation: string, path: string, schema: z.ZodType<T>, init: { method?: string; body?: unknown } = {}): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const token = await options.tokens.token();
+    count('googleRequests', 1, { kind: operation });
     const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000), ...(options.signal ? [options.signal] : [])];
     let response: Response;
     try {

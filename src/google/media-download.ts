@@ -2,6 +2,7 @@
 // which gives resized bytes without EXIF). The bearer token is sent (Picker URLs need it; for
 // Library URLs it is harmless), but only to Google's media hosts and the configured API origins.
 // Errors are classified here.
+import { count } from '../metrics.js';
 import { Readable, Transform } from 'node:stream';
 import type { AccessTokenSource } from './credentials.js';
 import { classifyApiResponse, classifyNetworkError, GooglePhotosError } from './errors.js';
@@ -79,6 +80,7 @@ export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenM
   let timer = setTimeout(() => fail('no answer', firstByteMs), firstByteMs).unref();
   const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
   let response: Response;
+  count('googleRequests', 1, { kind: 'media' });
   try {
     response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
   } catch (error) {

@@ -7,7 +7,7 @@ import { backupDetails, batchSummary } from './details.js';
 import type { Activities } from '../activities/index.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import { resultMemo } from './backup-failures.js';
-import { downloadActivityOptions, DownloadBatches } from './batches.js';
+import { batchesInFlight, downloadActivityOptions, DownloadBatches, paceOf } from './batches.js';
 import { finalRound, QuotaSleep, retryProcessing, type StepHost } from './run-steps.js';
 import type { BackupCarry, BackupInput, BackupProgress, BackupStatus, BackupSummary } from './messages.js';
 
@@ -83,7 +83,7 @@ export class BackupRun implements StepHost {
   async listAll(): Promise<void> {
     const { input } = this;
     while (!this.listingDone) {
-      await this.batches.room(input.options.concurrency, () => this.isPaused);
+      await this.batches.room(this.concurrency, () => this.isPaused);
       const token = this.pageToken;
       const pageNo = (this.pages += 1);
       const listing = { account: input.account, ...(token ? { pageToken: token } : {}), ...(input.filters ? { filters: input.filters } : {}) };
@@ -110,7 +110,7 @@ export class BackupRun implements StepHost {
   }
 
   get concurrency(): number {
-    return this.input.options.concurrency;
+    return batchesInFlight(this.input.options.concurrency, this.input.options.maxMediaPerSecond);
   }
 
   paused(): boolean {
@@ -159,7 +159,8 @@ export class BackupRun implements StepHost {
    */
   startBatch(items: readonly MediaDescriptor[], finalRound = false, what = 'download'): void {
     const { input } = this;
-    const request = { account: input.account, destination: input.destination, items, sidecars: input.options.sidecars, retryLater: !finalRound, finalRound };
+    const pace = paceOf(input.options.concurrency, input.options.maxMediaPerSecond);
+    const request = { account: input.account, destination: input.destination, items, sidecars: input.options.sidecars, retryLater: !finalRound, finalRound, ...pace };
     const summary = batchSummary(items.length, what);
     this.batches.start(items, () => this.quota.run(() => this.activities.downloads.downloadBatch.executeWithOptions({ summary }, [request])));
   }

@@ -111,3 +111,25 @@ export class DownloadBatches {
     this.merge({ stored: 0, storedBytes: 0, skipped: 0, deferred: [], failed: items.map((d) => ({ id: d.id, ...(d.filename ? { filename: d.filename } : {}), reason, attempts: 1 })) });
   }
 }
+
+/**
+ * The interval each of `batches` batches keeps between its requests so that all of them together
+ * send at most `perSecond` requests in any one second (a batch sends one at a time).
+ */
+export function batchInterval(perSecond: number, batches: number): number {
+  if (perSecond <= 0) return 0;
+  const share = Math.floor(perSecond / batches);
+  if (share < 1) throw new RangeError(`a rate of ${perSecond}/s cannot be shared by ${batches} batches; run at most ${Math.floor(perSecond)} at once`);
+  // One request per `interval` gives at most `share` in any window of one second.
+  return Math.ceil(1000 / share) + 1;
+}
+
+/** Batches a run keeps in flight: its concurrency, but never more than the rate can share. */
+export function batchesInFlight(concurrency: number, maxMediaPerSecond: number | undefined): number {
+  return maxMediaPerSecond ? Math.max(1, Math.min(concurrency, Math.floor(maxMediaPerSecond))) : concurrency;
+}
+
+/** What a download batch is told about its share of the run's media rate. */
+export function paceOf(concurrency: number, maxMediaPerSecond: number | undefined): { mediaIntervalMs?: number } {
+  return maxMediaPerSecond ? { mediaIntervalMs: batchInterval(maxMediaPerSecond, batchesInFlight(concurrency, maxMediaPerSecond)) } : {};
+}

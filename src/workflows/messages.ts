@@ -55,6 +55,8 @@ export interface BackupOptions {
   readonly quotaResetMarginSeconds: number;
   /** How soon a silent (killed) worker's downloads are retried elsewhere. */
   readonly heartbeatTimeoutSeconds: number;
+  /** Media requests per second for the whole backup, whatever the number of workers (absent: no limit). */
+  readonly maxMediaPerSecond?: number;
 }
 
 export const DEFAULT_BACKUP_OPTIONS: BackupOptions = {

@@ -29,6 +29,8 @@ export interface PickOptions {
   readonly quotaResetUtc?: string;
   /** Extra wait after the presumed reset before trying again. */
   readonly quotaResetMarginSeconds?: number;
+  /** Media requests per second for the whole pick, whatever the number of workers (absent: no limit). */
+  readonly maxMediaPerSecond?: number;
 }
 
 export const DEFAULT_PICK_OPTIONS = {
@@ -40,7 +42,10 @@ export const DEFAULT_PICK_OPTIONS = {
   processingRetrySeconds: 60,
   quotaResetUtc: '08:00',
   quotaResetMarginSeconds: 60,
-} as const satisfies Required<PickOptions>;
+} as const satisfies Required<Omit<PickOptions, 'maxMediaPerSecond'>>;
+
+/** The options with their defaults filled in. */
+export type ResolvedPickOptions = Required<Omit<PickOptions, 'maxMediaPerSecond'>> & Pick<PickOptions, 'maxMediaPerSecond'>;
 
 /** What one run of a pick hands to the next through continue-as-new. */
 export interface PickCarry {

@@ -13,7 +13,7 @@ import type { Activities } from '../activities/index.js';
 import type { CreatedPickerSession } from '../activities/picker-sessions.js';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import { resultMemo } from './backup-failures.js';
-import { downloadActivityOptions, DownloadBatches } from './batches.js';
+import { batchesInFlight, downloadActivityOptions, DownloadBatches, paceOf } from './batches.js';
 import {
   DEFAULT_PICK_OPTIONS,
   pickProgressQuery,
@@ -22,6 +22,7 @@ import {
   type PickProgress,
   type PickStatus,
   type PickSummary,
+  type ResolvedPickOptions,
   type RoundOutcome,
 } from './pick-messages.js';
 import { finalRound, QuotaSleep, retryProcessing, type StepHost } from './run-steps.js';
@@ -48,7 +49,7 @@ type WaitResult = 'picked' | 'expired' | 'continue';
 
 export class PickRun implements StepHost {
   private readonly activities: ReturnType<typeof activitiesFor>;
-  private readonly options: Required<PickInput['options']>;
+  private readonly options: ResolvedPickOptions;
   private readonly carry: PickCarry;
   /** Whether this pick runs rounds (false when replaying a pick started before them). */
   private readonly rounds: boolean;
@@ -94,7 +95,7 @@ export class PickRun implements StepHost {
   }
 
   get concurrency(): number {
-    return this.options.concurrency;
+    return batchesInFlight(this.options.concurrency, this.options.maxMediaPerSecond);
   }
 
   paused(): boolean {
@@ -210,7 +211,7 @@ export class PickRun implements StepHost {
     let listed = 0;
     let pages = 0;
     do {
-      await this.batches.room(this.options.concurrency);
+      await this.batches.room(this.concurrency);
       const listedWith = pageToken;
       const pageNo = (pages += 1);
       const request = { account: this.input.account, sessionId, ...(listedWith ? { pageToken: listedWith } : {}) };
@@ -254,7 +255,7 @@ export class PickRun implements StepHost {
   private launch(items: readonly MediaDescriptor[], pageToken: string | undefined, last: boolean, what: string): void {
     const { input } = this;
     const source = { kind: 'picker' as const, sessionId: this.requireSession().sessionId, ...(pageToken ? { pageToken } : {}) };
-    const request = { account: input.account, destination: input.destination, items, source, sidecars: this.options.sidecars };
+    const request = { account: input.account, destination: input.destination, items, source, sidecars: this.options.sidecars, ...paceOf(this.options.concurrency, this.options.maxMediaPerSecond) };
     const summary = batchSummary(items.length, what);
     const call = () => this.activities.downloads.downloadBatch.executeWithOptions({ summary }, [this.rounds ? { ...request, retryLater: !last, finalRound: last } : request]);
     this.batches.start(items, this.rounds ? () => this.quota.run(call) : call);

@@ -2,7 +2,7 @@
 // tried again until READY (or the run stops waiting), the items whose tries went to transient
 // trouble get one final round, and Google's daily quota is slept through durably. Deterministic
 // only: the host's batches run the activities.
-import { condition, log, sleep } from '@temporalio/workflow';
+import { condition, log, metricMeter, sleep } from '@temporalio/workflow';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import { msUntilUtc, quotaFailure } from './backup-failures.js';
 import type { DownloadBatches } from './batches.js';
@@ -93,6 +93,7 @@ export class QuotaSleep {
         this.until = Date.now() + wait;
         const until = new Date(this.until).toISOString();
         log.warn('daily quota exhausted; sleeping until it resets', { until });
+        metricMeter.createCounter('gphotos_quota_sleeps', undefined, "Sleeps through Google's daily quota").add(1);
         this.changed();
         await sleep(wait, { summary: `daily quota: sleeping until ${until.slice(11, 16)} UTC${until.slice(0, 10) === new Date().toISOString().slice(0, 10) ? '' : ` on ${until.slice(0, 10)}`}` });
         this.until = undefined;
