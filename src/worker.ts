@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
+import { dataConverterFromEnv } from './temporal/codec.js';
 
 export interface WorkerSettings {
   readonly connection: NativeConnection;
@@ -55,6 +56,8 @@ export function createWorker(settings: WorkerSettings): Promise<Worker> {
     taskQueue: settings.taskQueue,
     ...workflowSource(),
     activities: createActivities(settings.deps),
+    // Payloads sealed with the keys of GPHOTOS_CODEC_KEYS / GPHOTOS_CODEC_KEY_FILE, when set.
+    ...dataConverterFromEnv(),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities ?? 8,
     ...(settings.taskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: settings.taskQueueActivitiesPerSecond } : {}),
   });

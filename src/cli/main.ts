@@ -2,6 +2,7 @@
 // gphotos-backup command line: dispatches to one module per command; maps errors to exit codes.
 import { authCommand } from './auth.js';
 import { backupCommand } from './backup.js';
+import { codecServerCommand } from './codec-server.js';
 import { controlCommand } from './control.js';
 import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   resume: { summary: 'resume a paused backup', run: (argv) => controlCommand('resume', argv) },
   cancel: { summary: 'cancel a running backup (no partial files are left)', run: (argv) => controlCommand('cancel', argv) },
   verify: { summary: 're-hash a destination against its manifest', run: verifyCommand },
+  'codec-server': { summary: 'let the Web UI show encrypted histories (GPHOTOS_CODEC_KEYS) in plain text', run: codecServerCommand },
   dev: { summary: 'run a local Temporal dev server (with Web UI) and a worker in one command', run: devCommand },
   worker: { summary: 'run a Temporal worker for backup workflows and activities', run: workerCommand },
   emulator: { summary: 'serve the Google Photos emulator (Library, Picker, OAuth, media) on loopback', run: emulatorCommand },
@@ -37,7 +39,7 @@ Keep a verified copy of your Google Photos on disk or S3, orchestrated by Tempor
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`)
   .join('\n')}
 
 Run \`gphotos-backup <command> --help\` for a command's options.

@@ -1,9 +1,11 @@
 // Connections to Temporal configured the Temporal way (@temporalio/envconfig: TEMPORAL_ADDRESS,
-// TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, profiles), plus our task queue.
+// TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, profiles), plus our task queue and, when
+// keys are configured, the payload codec (codec.ts).
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, temporalSettings, type Env } from '../config.js';
+import { dataConverterFromEnv } from './codec.js';
 
 export interface TemporalTarget {
   readonly connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
@@ -35,7 +37,7 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
     ...(typeof apiKey === 'string' ? { apiKey } : {}),
     ...(metadata ? { metadata } : {}),
   });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, ...dataConverterFromEnv() });
 }
 
 export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
