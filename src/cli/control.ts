@@ -6,7 +6,8 @@ import { pauseSignal, resumeSignal, type BackupSummary } from '../workflows/mess
 import { pickProgressQuery, type PickSummary } from '../workflows/pick-messages.js';
 import { PICKER_SCOPE_NOTE, pickExitCode, pickProgressLines, pickSummaryLines } from './pick.js';
 import { liveProgress } from './live-progress.js';
-import { flag, parse } from './args.js';
+import { flag, parse, stringOption } from './args.js';
+import { showRecent } from './recent.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
 import { failureMessage, failureLines, summaryExitCode, summaryLines } from './backup.js';
@@ -22,7 +23,7 @@ const WHAT: Record<Action, string> = {
 };
 
 export function controlHelp(action: Action): string {
-  return `Usage: gphotos-backup ${action} [WORKFLOW_ID | --dest DIR [--account NAME]] [--json]
+  return `Usage: gphotos-backup ${action} [WORKFLOW_ID | --dest DIR [--account NAME]] [--json]${action === 'status' ? '\n       gphotos-backup status            (the recent backups and picks, and the schedules)' : ''}
 
 ${WHAT[action]}
 
@@ -40,8 +41,16 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
     console.log(controlHelp(action));
     return EXIT.ok;
   }
-  const workflowId = targetWorkflowId(parsed);
   const json = flag(parsed, 'json');
+  if (action === 'status' && parsed.positionals.length === 0 && stringOption(parsed, 'dest') === undefined) {
+    const { client, close } = await connect();
+    try {
+      return await showRecent(client, json);
+    } finally {
+      await close();
+    }
+  }
+  const workflowId = targetWorkflowId(parsed);
   const { client, target, close } = await connect();
   try {
     const handle = client.workflow.getHandle(workflowId);

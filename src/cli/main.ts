@@ -9,6 +9,7 @@ import { emulatorCommand } from './emulator.js';
 import { EXIT, exitCodeFor, UsageError } from './exit.js';
 import { pickCommand } from './pick.js';
 import { scheduleCommand } from './schedule.js';
+import { setupCommand } from './setup.js';
 import { verifyCommand } from './verify.js';
 import { workerCommand } from './worker.js';
 
@@ -22,7 +23,8 @@ const COMMANDS: Record<string, Command> = {
   backup: { summary: 'start (or attach to) a durable backup into a folder; --follow, --wait', run: backupCommand },
   pick: { summary: 'back up the photos you pick in Google Photos (Picker API); --follow, --wait', run: pickCommand },
   schedule: { summary: 'run backups (or Picker rounds) on a Temporal Schedule: create, list, describe, pause, ...', run: scheduleCommand },
-  status: { summary: 'show the progress or outcome of a backup', run: (argv) => controlCommand('status', argv) },
+  setup: { summary: 'register the search attributes on a production namespace (dev does it itself)', run: setupCommand },
+  status: { summary: 'show the progress or outcome of a backup or pick; without an id, the recent ones', run: (argv) => controlCommand('status', argv) },
   pause: { summary: 'pause a running backup', run: (argv) => controlCommand('pause', argv) },
   resume: { summary: 'resume a paused backup', run: (argv) => controlCommand('resume', argv) },
   cancel: { summary: 'cancel a running backup (no partial files are left)', run: (argv) => controlCommand('cancel', argv) },
