@@ -60,7 +60,7 @@ describe('CLI: backup, status, verify', () => {
   });
 
   it('bad usage exits 2 with a message saying what to fix', async () => {
-    for (const args of [['backup'], ['backup', '--dest', dest, '--from', '2024-02-30'], ['backup', '--dest', 's3:/x', '--bogus'], ['status'], ['nonsense']]) {
+    for (const args of [['backup'], ['backup', '--dest', dest, '--from', '2024-02-30'], ['backup', '--dest', 's3:/x', '--bogus'], ['status', '--bogus'], ['nonsense']]) {
       const result = await runCli(args, stack.env());
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
       assert.ok(result.stderr.trim().length > 0);
