@@ -1,12 +1,14 @@
 // `gphotos-backup schedule` on the real dev server with a worker process: a schedule runs the
 // backup tick after tick (the second run downloads nothing, a photo added between runs, taken
-// years ago, is stored by the next one), a tick is skipped while a slow run still runs, and
-// pause, unpause, trigger, update, backfill and delete do what they say.
+// years ago, is stored by the next one), a tick is skipped while a slow run still runs, pause,
+// unpause, trigger, update, backfill and delete do what they say, and a scheduled Picker round
+// waits for the person on its tick.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DiskManifest } from '../src/manifest/manifest.js';
+import { pickProgressQuery } from '../src/workflows/pick-messages.js';
 import { runCli } from './harness/cli.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 import { tempDir } from './harness/tmp.js';
@@ -109,5 +111,34 @@ describe('CLI: schedule', () => {
     const bad = await cli('create', 'x', '--every', 'soon', '--dest', dest);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--every must be a duration/);
+  });
+
+  it('a scheduled Picker round opens a session on its tick and waits for the person, then stores what they pick', async () => {
+    stack.emulator.setBehaviour({ pickerPollIntervalMs: 300 });
+    const dest = join(tempDir('scheduled-pick'), 'photos');
+    const create = await cli('create', 'monthly-pick', '--cron', '0 9 1 * *', '--pick', '--dest', dest, '--account', ACCOUNT, '--processing-wait', '0');
+    assert.equal(create.code, 0, create.stderr);
+    assert.match(create.stdout, /Schedule monthly-pick created: a Picker round calendar \(UTC\): minute 0, hour 9, dayOfMonth 1/);
+    assert.equal((await cli('trigger', 'monthly-pick')).code, 0);
+    let workflowId = '';
+    await until(async () => {
+      const run = (await described('monthly-pick')).recentRuns[0];
+      workflowId = run?.workflowId ?? '';
+      return run?.status === 'RUNNING';
+    }, 30_000, 'the triggered Picker round');
+    assert.match(workflowId, /^pick\/tester\/[0-9a-f]{12}-/);
+    const handle = stack.client.workflow.getHandle(workflowId);
+    let sessionId = '';
+    await until(async () => {
+      const p = await handle.query(pickProgressQuery);
+      sessionId = p.sessionId ?? '';
+      return p.status === 'waiting-for-pick' && p.polls >= 2;
+    }, 30_000, 'the round waiting for the person');
+    const status = await runCli(['status', workflowId], stack.env());
+    assert.match(status.stdout, /Open this link and pick the photos to back up: http/);
+    stack.emulator.pick(sessionId, { count: 5 });
+    await until(async () => completed(await described('monthly-pick')).length === 1, 30_000, 'the round done');
+    assert.equal(completed(await described('monthly-pick'))[0]?.result, '5 stored, 0 already there, 0 failed');
+    assert.equal((await cli('delete', 'monthly-pick')).code, 0);
   });
 });

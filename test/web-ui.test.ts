@@ -47,14 +47,15 @@ describe('what the Web UI shows', () => {
 
   it('a backup: its summary in the list, live details while it runs, and what each activity was for', async (t) => {
     const dest = join(tempDir('ui-backup'), 'photos');
-    stack.emulator.addFault({ target: 'media', kind: 'slow', probability: 1, delayMs: 30 });
+    // Slow enough that the second batch still runs when the first one's counts are in.
+    stack.emulator.addFault({ target: 'media', kind: 'slow', probability: 1, delayMs: 80 });
     const started = await runCli(['backup', '--dest', dest, '--account', ACCOUNT, '--concurrency', '1', '--json'], stack.env());
     assert.equal(started.code, 0, started.stderr);
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
     const handle = stack.client.workflow.getHandle(workflowId);
     assert.equal(await (await handle.describe()).staticSummary(), `Google Photos (${ACCOUNT}) → ${dest}`);
-    await until(async () => (await handle.query(progressQuery)).stored > 0, 30_000, 'a stored batch');
-    const live = await currentDetails(handle);
+    let live = '';
+    await until(async () => /- [1-9]\d* stored/.test((live = await currentDetails(handle))), 60_000, 'a stored batch in the details');
     t.diagnostic(live);
     assert.match(live, /^\*\*Backup: (listing|downloading)\*\*/);
     assert.match(live, /- \d+ stored \([\d.]+ [KM]?B\)/);

@@ -145,7 +145,7 @@ class BatchRun {
     const pending: MediaDescriptor[] = [];
     for (const item of this.run.input.items) {
       if (progress.has(item.id)) continue;
-      if (await alreadyStored(manifest, sink, item.id)) progress.skipped(item.id);
+      if (await alreadyStored(manifest, sink, item.id)) this.foundStored(item.id);
       else pending.push(item);
     }
     for (let start = 0; start < pending.length; start += CHUNK_SIZE) {
@@ -157,6 +157,17 @@ class BatchRun {
     await this.settleSuspects();
     await manifest.flush();
     return progress.result();
+  }
+
+  /**
+   * An item the manifest holds: stored by an earlier attempt of this very batch (a worker killed
+   * after storing it, before its heartbeat said so) counts as stored, anything older as already there.
+   */
+  private foundStored(id: string): void {
+    const entry = this.run.manifest.get(id);
+    const byThisBatch = entry !== undefined && entry.sameAs === undefined && Date.parse(entry.storedAt) >= this.run.ctx.info.scheduledTimestampMs;
+    if (byThisBatch) this.run.progress.stored(id, entry.size);
+    else this.run.progress.skipped(id);
   }
 
   private async storeChunk(chunk: readonly MediaDescriptor[]): Promise<void> {
