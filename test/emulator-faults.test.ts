@@ -55,8 +55,11 @@ describe('emulator: faults', async () => {
   });
 
   it('daily quota → 429 naming the PerDay limit → daily-quota; usable again after the reset', async () => {
-    const own = await startEmulator({ preset: 'mixed', behaviour: { quota: { periodMs: 1500, resetOffsetMs: 0 } } });
+    const periodMs = 4000;
+    const own = await startEmulator({ preset: 'mixed', behaviour: { quota: { periodMs, resetOffsetMs: 0 } } });
     const ownClient = libraryClient(own);
+    // Start at the beginning of a period, so that a slow machine does not reach the reset before the checks.
+    await new Promise((resolve) => setTimeout(resolve, periodMs - (Date.now() % periodMs) + 20));
     const resetsAt = Date.parse(own.exhaustQuota('libraryApi'));
     const raw = await callApi<{ error: { message: string; status: string } }>(`${own.env().GPHOTOS_LIBRARY_API_URL}/v1/mediaItems`, { token: own.accessToken() });
     assert.equal(raw.status, 429);
