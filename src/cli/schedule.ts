@@ -51,8 +51,6 @@ const SCHEDULE_OPTIONS: OptionSpec = {
   'catchup-window': { type: 'string' },
   paused: { type: 'boolean' },
   note: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
 };
 
 const SUBCOMMANDS = ['create', 'list', 'describe', 'pause', 'unpause', 'trigger', 'backfill', 'update', 'delete'] as const;
