@@ -3,8 +3,7 @@
 // /decode and /encode, `{"payloads": [{"metadata": {...base64}, "data": base64}]}`) on loopback,
 // with CORS for the Web UI's origin only: a page from any other origin gets nothing.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Payload } from '@temporalio/common';
-import { codecFromEnv, type AesGcmCodec } from '../temporal/codec.js';
+import { codecFromEnv, fromWire, toWire, type AesGcmCodec, type WirePayload } from '../temporal/codec.js';
 import { flag, intOption, parse, stringList, stringOption } from './args.js';
 import { EXIT, UsageError } from './exit.js';
 
@@ -21,25 +20,6 @@ Options:
   --ui-origin URL       the Web UI's origin, repeatable (default: http://localhost:8233 and
                         http://127.0.0.1:8233)
   -h, --help            show this help`;
-
-interface WirePayload {
-  metadata?: Record<string, string>;
-  data?: string;
-}
-
-function fromWire(p: WirePayload): Payload {
-  return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
-    data: new Uint8Array(Buffer.from(p.data ?? '', 'base64')),
-  };
-}
-
-function toWire(p: Payload): WirePayload {
-  return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
-    data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
-  };
-}
 
 async function body(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

@@ -18,16 +18,25 @@ const TAG_BYTES = 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A payload as bytes (its metadata and data, base64 in JSON) and back. */
-function payloadBytes(payload: Payload): Buffer {
-  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]));
-  return Buffer.from(JSON.stringify({ metadata, data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64') }));
+/** A payload in JSON form, metadata values and data in base64: what a sealed payload holds, and what Temporal's codec protocol sends. */
+export interface WirePayload {
+  metadata?: Record<string, string>;
+  data?: string;
 }
 
-function bytesPayload(bytes: Buffer): Payload {
-  const parsed = JSON.parse(bytes.toString('utf8')) as { metadata: Record<string, string>; data: string };
-  const metadata = Object.fromEntries(Object.entries(parsed.metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]));
-  return { metadata, data: new Uint8Array(Buffer.from(parsed.data, 'base64')) };
+/** A payload in its JSON form, and back (`fromWire`). */
+export function toWire(payload: Payload): WirePayload {
+  return {
+    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+    data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
+  };
+}
+
+export function fromWire(wire: WirePayload): Payload {
+  return {
+    metadata: Object.fromEntries(Object.entries(wire.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+    data: new Uint8Array(Buffer.from(wire.data ?? '', 'base64')),
+  };
 }
 
 export class AesGcmCodec implements PayloadCodec {
@@ -52,7 +61,7 @@ export class AesGcmCodec implements PayloadCodec {
   private seal(payload: Payload): Payload {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key(this.current), iv);
-    const sealed = Buffer.concat([iv, cipher.update(payloadBytes(payload)), cipher.final(), cipher.getAuthTag()]);
+    const sealed = Buffer.concat([iv, cipher.update(Buffer.from(JSON.stringify(toWire(payload)))), cipher.final(), cipher.getAuthTag()]);
     return { metadata: { encoding: encoder.encode(ENCRYPTED_ENCODING), [KEY_ID]: encoder.encode(this.current) }, data: new Uint8Array(sealed) };
   }
 
@@ -63,7 +72,8 @@ export class AesGcmCodec implements PayloadCodec {
     const data = Buffer.from(payload.data ?? new Uint8Array());
     const decipher = createDecipheriv('aes-256-gcm', this.key(id), data.subarray(0, IV_BYTES));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-    return bytesPayload(Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]));
+    const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+    return fromWire(JSON.parse(plain.toString('utf8')) as WirePayload);
   }
 
   private key(id: string): Buffer {
