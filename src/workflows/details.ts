@@ -8,11 +8,16 @@ import type { PickProgress } from './pick-messages.js';
 
 const FAILURES_SHOWN = 5;
 
-/** `12:34 UTC` (and the date when it is not today's) of an epoch-ms or ISO time. */
-export function utcTime(at: number | string, now: number): string {
+/**
+ * `12:34 UTC` of an epoch-ms or ISO time, with the date when it is not `now`'s day: before the
+ * time (`2024-05-02 12:34 UTC`), or after it with `dateAfter` (`12:34 UTC on 2024-05-02`).
+ */
+export function utcTime(at: number | string, now: number, { dateAfter = false }: { readonly dateAfter?: boolean } = {}): string {
   const iso = new Date(at).toISOString();
-  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
-  return `${sameDay ? '' : `${iso.slice(0, 10)} `}${iso.slice(11, 16)} UTC`;
+  const day = iso.slice(0, 10);
+  const time = `${iso.slice(11, 16)} UTC`;
+  if (day === new Date(now).toISOString().slice(0, 10)) return time;
+  return dateAfter ? `${time} on ${day}` : `${day} ${time}`;
 }
 
 function failureLines(failures: readonly ItemFailure[], total: number): string[] {

@@ -6,6 +6,7 @@ import { condition, log, metricMeter, sleep } from '@temporalio/workflow';
 import type { MediaDescriptor } from '../sources/descriptor.js';
 import { msUntilUtc, quotaFailure } from './backup-failures.js';
 import type { DownloadBatches } from './batches.js';
+import { utcTime } from './details.js';
 
 /** Items per batch in the final retry round (a listing page's worth). */
 const RETRY_ROUND_BATCH = 100;
@@ -95,7 +96,7 @@ export class QuotaSleep {
         log.warn('daily quota exhausted; sleeping until it resets', { until });
         metricMeter.createCounter('gphotos_quota_sleeps', undefined, "Sleeps through Google's daily quota").add(1);
         this.changed();
-        await sleep(wait, { summary: `daily quota: sleeping until ${until.slice(11, 16)} UTC${until.slice(0, 10) === new Date().toISOString().slice(0, 10) ? '' : ` on ${until.slice(0, 10)}`}` });
+        await sleep(wait, { summary: `daily quota: sleeping until ${utcTime(until, Date.now(), { dateAfter: true })}` });
         this.until = undefined;
         this.changed();
       }
