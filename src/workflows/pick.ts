@@ -81,7 +81,7 @@ export class PickRun implements StepHost {
 
   progress(): PickProgress {
     const s = this.session;
-    const { counters, deferred, recentFailures } = this.batches;
+    const { counters, recentFailures } = this.batches;
     return {
       ...counters,
       status: this.quota.until !== undefined ? 'sleeping-for-quota' : this.status,
@@ -89,9 +89,14 @@ export class PickRun implements StepHost {
       polls: this.polls,
       ...(this.rounds ? { round: this.carry.roundsDone + 1, rounds: this.options.sessions } : {}),
       ...(this.quota.until !== undefined ? { sleepingUntil: new Date(this.quota.until).toISOString() } : {}),
-      stillProcessing: this.stillProcessing + deferred.length,
+      stillProcessing: this.videosStillProcessing,
       recentFailures,
     };
+  }
+
+  /** Videos Google is still processing: those earlier rounds left, and this round's deferred ones. */
+  private get videosStillProcessing(): number {
+    return this.stillProcessing + this.batches.deferred.length;
   }
 
   get concurrency(): number {
@@ -143,7 +148,7 @@ export class PickRun implements StepHost {
 
   /** Continues as new: after a round (the next one opens a session) or while the person picks. */
   async continueAsNew(outcome: RoundOutcome | 'continue'): Promise<never> {
-    const { counters, recentFailures, deferred } = this.batches;
+    const { counters, recentFailures } = this.batches;
     const roundEnded = outcome !== 'continue';
     const carry: PickCarry = {
       counters,
@@ -152,7 +157,7 @@ export class PickRun implements StepHost {
       roundsDone: this.carry.roundsDone + (roundEnded ? 1 : 0),
       roundsPicked: this.carry.roundsPicked + (outcome === 'picked' ? 1 : 0),
       polls: this.polls,
-      stillProcessing: this.stillProcessing + deferred.length,
+      stillProcessing: this.videosStillProcessing,
       ...(!roundEnded && this.session ? { session: this.session } : {}),
     };
     log.info(roundEnded ? 'round done; the next session opens in a new run' : 'still waiting for the person; continuing as new', { ...counters });
