@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled test files (dist/test/**/*.test.js) with Node's built-in test runner.
 // Usage: node scripts/run-tests.mjs [substring-filter ...]
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -31,10 +32,13 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const testTimeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 600_000);
 const suiteTimeoutMs = Number(process.env.SUITE_TIMEOUT_MS ?? 2_400_000);
 const args = ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${testTimeoutMs}`, '--test-force-exit', '--test-reporter=spec', ...files];
+// Manifest indexes of the tests' destinations go to a folder of this run, removed at its end.
+const cacheDir = process.env.GPHOTOS_CACHE_DIR ? undefined : mkdtempSync(join(tmpdir(), 'gphotos-test-cache-'));
 const child = spawn(process.execPath, args, {
   stdio: 'inherit',
   cwd: root,
   detached: true,
+  env: cacheDir ? { ...process.env, GPHOTOS_CACHE_DIR: cacheDir } : process.env,
 });
 // The runner and its test files form one process group: a signal to this script reaches all of
 // them, so every test file runs its cleanup (servers stopped, temp dirs removed).
@@ -55,4 +59,7 @@ const watchdog = setTimeout(() => {
   setTimeout(() => forward('SIGKILL'), 15_000).unref();
 }, suiteTimeoutMs);
 watchdog.unref();
-child.on('exit', (code, signal) => process.exit(timedOut ? 1 : (code ?? (signal ? 130 : 1))));
+child.on('exit', (code, signal) => {
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+  process.exit(timedOut ? 1 : (code ?? (signal ? 130 : 1)));
+});

@@ -57,6 +57,12 @@ export function apiOrigins(endpoints: Pick<GoogleEndpoints, 'libraryApiUrl' | 'p
   return [...new Set([endpoints.libraryApiUrl, endpoints.pickerApiUrl].map((url) => new URL(url).origin))];
 }
 
+/** Where this machine keeps what it can always make again: the manifest indexes (see manifest/index-db.ts). */
+export function cacheDir(env: Env = process.env): string {
+  const cache = setting(env, 'XDG_CACHE_HOME', join(setting(env, 'HOME', homedir()), '.cache'));
+  return setting(env, 'GPHOTOS_CACHE_DIR', join(cache, 'gphotos-backup'));
+}
+
 /** Where accounts and tokens live (dir 0700, files 0600). */
 export function configDir(env: Env = process.env): string {
   return setting(env, 'GPHOTOS_CONFIG_DIR', join(homedir(), '.config', 'gphotos-backup'));

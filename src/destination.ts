@@ -171,7 +171,7 @@ export async function manifestFor(spec: DestinationSpec): Promise<Manifest> {
   const id = destinationHash(spec);
   let manifest = manifests.get(id);
   if (!manifest) {
-    manifest = Promise.resolve(new S3Manifest(sharedClient(spec), spec.bucket, spec.prefix));
+    manifest = Promise.resolve(new S3Manifest(sharedClient(spec), spec.bucket, spec.prefix, `${spec.endpoint ?? 'aws'}|${destinationLabel(spec)}`));
     manifests.set(id, manifest);
   }
   const m = await manifest;

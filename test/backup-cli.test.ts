@@ -41,7 +41,7 @@ describe('CLI: backup, status, verify', () => {
 
   it('verify passes on an intact destination, reports corrupt and missing files, and a re-run repairs them', async () => {
     assert.equal((await runCli(['verify', '--dest', dest], stack.env())).code, 0);
-    const entries = (await DiskManifest.open(dest)).entries();
+    const entries = [...(await DiskManifest.open(dest)).values()];
     const [damaged, deleted] = entries;
     assert.ok(damaged && deleted);
     writeFileSync(join(dest, damaged.key), 'not the original bytes');

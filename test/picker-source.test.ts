@@ -243,7 +243,7 @@ describe('downloadBatch over a picked session', () => {
     assert.equal(counters.requests.media, known.length + 2, 'each item read once to compare; the lookalike read again to store');
     assert.equal(counters.mediaByItem[other.id], 2);
     await manifest.refresh();
-    const sameAs = manifest.entries().filter((e) => e.sameAs !== undefined);
+    const sameAs = [...manifest.values()].filter((e) => e.sameAs !== undefined);
     assert.equal(sameAs.length, known.length, 'the known items got sameAs records, pointing at their stored copies');
     for (const entry of sameAs) assert.equal(manifest.get(entry.sameAs ?? '')?.key, entry.key);
     const files = readdirSync(dest, { recursive: true }).filter((f) => typeof f === 'string' && /\.(jpe?g|png|heic|gif|webp)$/i.test(f) && !f.startsWith('.gphotos'));

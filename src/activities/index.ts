@@ -1,7 +1,8 @@
 // Activities are factories over injected dependencies (temporalio/samples-typescript style):
 // the worker builds them once; workflows see only their types.
 import { apiOrigins, type GoogleEndpoints } from '../config.js';
-import { destinationLabel, openSink, type DestinationSpec } from '../destination.js';
+import { log } from '@temporalio/activity';
+import { destinationLabel, manifestFor, openSink, type DestinationSpec } from '../destination.js';
 import type { AccountRef } from '../google/account.js';
 import { AccountTokens } from '../google/account-tokens.js';
 import { LibraryClient } from '../google/library-client.js';
@@ -50,9 +51,17 @@ export function createActivities(deps: ActivityDeps) {
         new LibrarySource((await library(input.account)).client).listPage(input.pageToken, input.filters, input.pageSize, (items) => urls.remember(items)),
       );
     },
-    /** Removes leftovers of interrupted writes (e.g. temp files of a killed worker). */
+    /**
+     * Removes leftovers of interrupted writes (e.g. temp files of a killed worker), then tidies
+     * the manifest where it grew (an S3 manifest's segments merged into a snapshot).
+     */
     async sweepDestination(destination: DestinationSpec): Promise<number> {
-      return classified(() => openSink(destination).sweep(), destinationLabel(destination));
+      return classified(async () => {
+        const swept = await openSink(destination).sweep();
+        const tidied = await (await manifestFor(destination)).tidy();
+        if (tidied !== undefined) log.info('manifest tidied', { destination: destinationLabel(destination), tidied });
+        return swept;
+      }, destinationLabel(destination));
     },
     /** Stores a batch of items in the destination; see download-batch.ts. */
     async downloadBatch(input: DownloadBatchInput): Promise<DownloadBatchResult> {

@@ -175,13 +175,14 @@ export async function verifyCommand(argv: readonly string[]): Promise<number> {
   const dest = destination(parsed);
   const manifest = await manifestFor(dest);
   const tty = process.stderr.isTTY;
+  const total = tty ? manifest.size : 0; // a count over the whole index: once, not per item
   let seen = 0;
   const report = await verifyDestination(openSink(dest), manifest, {
     level,
     ...(sample ? { sample } : {}),
     onEntry: (_entry, checked) => {
       seen += 1;
-      if (tty && (checked || seen % 1000 === 0)) process.stderr.write(`\rverifying ${seen}/${manifest.size}`);
+      if (tty && (checked || seen % 1000 === 0)) process.stderr.write(`\rverifying ${seen}/${total}`);
     },
   });
   if (tty) process.stderr.write('\n');

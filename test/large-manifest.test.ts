@@ -1,0 +1,105 @@
+// A destination that already holds many items, with the manifest written directly: 50,000
+// synthetic records ahead of the real ones. A backup into it stores exactly the new photos
+// (byte-exact), skips the recorded ones without a request, and rebuilds the index in the cache
+// when it does not match the manifest, when it is lost and when it is damaged. Memory and time at
+// a million items are measured by `npm run bench`, not here.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DiskManifest, type ManifestEntry } from '../src/manifest/manifest.js';
+import { indexFileFor } from '../src/manifest/indexed.js';
+import { runCli } from './harness/cli.js';
+import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
+import { tempDir } from './harness/tmp.js';
+
+const SYNTHETIC = 50_000;
+
+/** A record of an item stored long ago (no file: nothing reads it unless the item is listed). */
+function synthetic(i: number): ManifestEntry {
+  return {
+    id: `synthetic-${i.toString(36).padStart(6, '0')}-${'x'.repeat(60)}`,
+    key: `${2000 + (i % 20)}/${String(1 + (i % 12)).padStart(2, '0')}/IMG_${i}.jpg`,
+    size: 100_000 + (i % 997),
+    sha256: createHash('sha256').update(String(i)).digest('hex'),
+    creationTime: new Date(Date.UTC(2000, 0, 1) + i * 60_000).toISOString(),
+    filename: `IMG_${i}.jpg`,
+    source: 'library',
+    storedAt: '2024-01-01T00:00:00.000Z',
+  };
+}
+
+function sha256Of(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+describe('a destination with a large manifest', () => {
+  let stack: Stack;
+  let cache: string;
+  const dest = join(tempDir('large-manifest'), 'photos');
+  const manifestFile = join(dest, '.gphotos-backup', 'manifest.jsonl');
+  const worker = () => stack.spawnWorker('worker', { GPHOTOS_CACHE_DIR: cache });
+  const backup = async (stored: number, there: number) => {
+    const result = await runCli(['backup', '--dest', dest, '--account', ACCOUNT, '--wait', '--processing-wait', '0'], stack.env());
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`${stored} stored( \\([^)]*\\))?, ${there} already there, 0 failed`));
+  };
+
+  before(async () => {
+    stack = await startStack({ preset: 'large', items: 40 });
+    cache = tempDir('worker-cache');
+  });
+  after(() => stack?.close());
+
+  it('stores only the new photos, byte-exact, after the manifest was written directly', async () => {
+    const first = await worker();
+    await backup(40, 0);
+    // Rewrite the manifest: 50,000 records ahead of the 40 real ones, as a long-lived destination has.
+    const real = readFileSync(manifestFile, 'utf8');
+    const lines = Array.from({ length: SYNTHETIC }, (_, i) => JSON.stringify(synthetic(i))).join('\n');
+    writeFileSync(manifestFile, `${lines}\n${real}`);
+    const added = stack.emulator.addItems(10, Date.UTC(2013, 6, 1, 12, 0));
+    stack.emulator.resetCounters();
+    await backup(10, 40);
+    assert.equal(stack.emulator.counters().requests.media, 10, 'one media request per new photo, none for the 40 recorded');
+    const manifest = await DiskManifest.open(dest);
+    try {
+      assert.equal(manifest.size, SYNTHETIC + 50);
+      assert.equal(manifest.get(synthetic(12_345).id)?.key, synthetic(12_345).key, 'a record from the rewritten start of the manifest');
+      for (const item of added) {
+        const entry = manifest.get(item.id);
+        assert.ok(entry, `${item.id} recorded`);
+        assert.equal(sha256Of(join(dest, ...entry.key.split('/'))), entry.sha256);
+        assert.equal(entry.sha256, (await stack.emulator.expected(item.id)).sha256, 'the bytes the emulator serves');
+      }
+    } finally {
+      manifest.close();
+    }
+    await first.stop();
+  });
+
+  it('rebuilds a lost index from the manifest', async () => {
+    const index = indexFileFor(`disk:${dest}`, { GPHOTOS_CACHE_DIR: cache });
+    assert.ok(existsSync(index), 'the worker kept its index in its cache folder');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${index}${suffix}`, { force: true });
+    const second = await worker();
+    stack.emulator.addItems(5, Date.UTC(2014, 1, 1, 12, 0));
+    stack.emulator.resetCounters();
+    await backup(5, 50);
+    assert.equal(stack.emulator.counters().requests.media, 5);
+    assert.ok(existsSync(index), 'the index is there again');
+    await second.stop();
+  });
+
+  it('rebuilds a damaged index', async () => {
+    const index = indexFileFor(`disk:${dest}`, { GPHOTOS_CACHE_DIR: cache });
+    for (const suffix of ['-wal', '-shm']) rmSync(`${index}${suffix}`, { force: true });
+    writeFileSync(index, 'this is not a database '.repeat(1000));
+    const third = await worker();
+    stack.emulator.resetCounters();
+    await backup(0, 55);
+    assert.equal(stack.emulator.counters().requests.media ?? 0, 0);
+    await third.stop();
+  });
+});
