@@ -2,11 +2,12 @@
 // fetch-and-store script at the same concurrency, on the emulator, for many small photos and for
 // one large video, into a local folder and into a real S3 server (versitygw; the plain script
 // uploads there with the SDK's Upload at its defaults). Prints figures; asserts nothing about time.
-// BENCH_SCENARIOS=small-photos,large-video-s3 runs only those.
+// BENCH_SCENARIOS=small-photos,large-video-s3 runs only those. stored-million and
+// stored-million-s3 (stored.ts) back up into a destination that already holds a million items.
 //
 // Each scenario starts its own emulator and worker as separate processes (so the worker's peak
 // RSS is its own, read from /proc/<pid>/status VmHWM), against one headless Temporal dev server.
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,24 +16,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Client, Connection } from '@temporalio/client';
 import type { DestinationSpec } from '../src/destination.js';
-import { ManagedProcess, peakRssMb, rssMb } from '../src/devserver/process.js';
+import { peakRssMb, rssMb } from '../src/devserver/process.js';
 import { startS3Server, type S3DevServer } from '../src/devserver/s3server.js';
 import { startTemporalDevServer } from '../src/devserver/temporal.js';
 import { readAuthorizedUser, RefreshingAccessTokens } from '../src/google/credentials.js';
 import type { ListMediaItemsResponse } from '../src/google/types.js';
-import { packageRoot } from '../src/tools/tools.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupInput } from '../src/workflows/messages.js';
+import { storedScenario } from './stored.js';
+import { CONCURRENCY, counters, cpuSeconds, resetCounters, startEmulator, startWorker } from './common.js';
 
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const SMALL_ITEMS = Number(process.env.BENCH_SMALL_ITEMS ?? 2000);
 const VIDEO_BYTES = Number(process.env.BENCH_VIDEO_BYTES ?? 1024 ** 3);
-const CLI = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-
-interface Counters {
-  requests: Record<string, number>;
-  mediaBytes: number;
-}
 
 /** Where both (a) and (b) store the bytes. */
 interface Target {
@@ -78,42 +73,6 @@ interface Figures {
   seconds: number;
 }
 
-async function startEmulator(dir: string, args: readonly string[]): Promise<{ proc: ManagedProcess; env: Record<string, string>; url: string }> {
-  const logFile = join(dir, 'emulator.log');
-  const proc = await ManagedProcess.start({
-    name: 'emulator',
-    command: process.execPath,
-    args: [CLI, 'emulator', '--port', '0', '--json', ...args],
-    env: { ...process.env, GPHOTOS_CONFIG_DIR: join(dir, 'config') },
-    logFile,
-  });
-  for (let i = 0; i < 600; i++) {
-    const line = readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith('{'));
-    if (line) {
-      const info = JSON.parse(line) as { url: string; env: Record<string, string> };
-      return { proc, env: info.env, url: info.url };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`emulator did not start; see ${logFile}`);
-}
-
-async function waitForLine(file: string, text: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (readFileSync(file, 'utf8').includes(text)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`"${text}" did not appear in ${file}`);
-}
-
-async function counters(url: string): Promise<Counters> {
-  return (await (await fetch(`${url}/__emulator/counters`)).json()) as Counters;
-}
-
-async function resetCounters(url: string): Promise<void> {
-  await fetch(`${url}/__emulator/counters/reset`, { method: 'POST' });
-}
-
 /** (b): list with the Library API, then fetch every baseUrl and store it, CONCURRENCY at a time. */
 async function plainScript(env: Record<string, string>, configDir: string, store: (name: string, body: Readable) => Promise<void>): Promise<Figures> {
   const started = Date.now();
@@ -150,12 +109,6 @@ async function plainScript(env: Record<string, string>, configDir: string, store
   return { items: items.length, bytes, seconds: (Date.now() - started) / 1000 };
 }
 
-/** CPU seconds (user + system) a process has used so far (Linux /proc, 100 ticks a second). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function historyEvents(client: Client, workflowId: string): Promise<{ events: number; runs: number; maxPerRun: number }> {
   let events = 0;
   let runs = 0;
@@ -178,17 +131,8 @@ async function runScenario(scenario: Scenario, client: Client, address: string, 
   const emulator = await startEmulator(dir, scenario.emulatorArgs);
   const configDir = join(dir, 'config');
   const taskQueue = `bench-${scenario.name}`;
-  const worker = await ManagedProcess.start({
-    name: 'worker',
-    command: process.execPath,
-    // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the worker.
-    args: [...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CLI, 'worker', '--concurrency', String(CONCURRENCY + 2)],
-    env: { ...process.env, ...emulator.env, ...scenario.target.workerEnv, TEMPORAL_ADDRESS: address, GPHOTOS_TASK_QUEUE: taskQueue, GPHOTOS_CONFIG_DIR: configDir },
-    logFile: join(dir, 'worker.log'),
-  });
+  const worker = await startWorker(dir, { ...emulator.env, ...scenario.target.workerEnv, TEMPORAL_ADDRESS: address, GPHOTOS_CONFIG_DIR: configDir }, taskQueue);
   try {
-    // Time the backup, not the worker's start-up (module loading, workflow bundling).
-    await waitForLine(join(dir, 'worker.log'), 'worker polling');
     const input: BackupInput = {
       account: { account: 'emulator' },
       destination: scenario.target.destination(dir),
@@ -258,6 +202,11 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       console.error(`running ${scenario.name}...`);
       for (const line of await runScenario(scenario, client, server.address, root, server.pid)) console.log(line);
+    }
+    for (const [name, kind] of [['stored-million', 'disk'], ['stored-million-s3', 's3']] as const) {
+      if (wanted && !wanted.includes(name)) continue;
+      console.error(`running ${name}...`);
+      for (const line of await storedScenario(kind, client, server.address, root, s3Server)) console.log(line);
     }
   } finally {
     await client.connection.close();

@@ -8,27 +8,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DiskManifest, type ManifestEntry } from '../src/manifest/manifest.js';
+import { syntheticLines, syntheticEntry } from '../bench/synthetic.js';
+import { DiskManifest } from '../src/manifest/manifest.js';
 import { indexFileFor } from '../src/manifest/indexed.js';
 import { runCli } from './harness/cli.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
 import { tempDir } from './harness/tmp.js';
 
 const SYNTHETIC = 50_000;
-
-/** A record of an item stored long ago (no file: nothing reads it unless the item is listed). */
-function synthetic(i: number): ManifestEntry {
-  return {
-    id: `synthetic-${i.toString(36).padStart(6, '0')}-${'x'.repeat(60)}`,
-    key: `${2000 + (i % 20)}/${String(1 + (i % 12)).padStart(2, '0')}/IMG_${i}.jpg`,
-    size: 100_000 + (i % 997),
-    sha256: createHash('sha256').update(String(i)).digest('hex'),
-    creationTime: new Date(Date.UTC(2000, 0, 1) + i * 60_000).toISOString(),
-    filename: `IMG_${i}.jpg`,
-    source: 'library',
-    storedAt: '2024-01-01T00:00:00.000Z',
-  };
-}
 
 function sha256Of(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -57,8 +44,7 @@ describe('a destination with a large manifest', () => {
     await backup(40, 0);
     // Rewrite the manifest: 50,000 records ahead of the 40 real ones, as a long-lived destination has.
     const real = readFileSync(manifestFile, 'utf8');
-    const lines = Array.from({ length: SYNTHETIC }, (_, i) => JSON.stringify(synthetic(i))).join('\n');
-    writeFileSync(manifestFile, `${lines}\n${real}`);
+    writeFileSync(manifestFile, `${syntheticLines(0, SYNTHETIC)}${real}`);
     const added = stack.emulator.addItems(10, Date.UTC(2013, 6, 1, 12, 0));
     stack.emulator.resetCounters();
     await backup(10, 40);
@@ -66,7 +52,7 @@ describe('a destination with a large manifest', () => {
     const manifest = await DiskManifest.open(dest);
     try {
       assert.equal(manifest.size, SYNTHETIC + 50);
-      assert.equal(manifest.get(synthetic(12_345).id)?.key, synthetic(12_345).key, 'a record from the rewritten start of the manifest');
+      assert.equal(manifest.get(syntheticEntry(12_345).id)?.key, syntheticEntry(12_345).key, 'a record from the rewritten start of the manifest');
       for (const item of added) {
         const entry = manifest.get(item.id);
         assert.ok(entry, `${item.id} recorded`);
