@@ -2,6 +2,7 @@
 // takes, a server that never answers or falls silent mid-body fails as a retryable network error.
 // The bearer token goes only to Google's media hosts and the configured API origins.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -90,6 +91,21 @@ describe('media download timeouts', () => {
     assert.ok(failure instanceof GooglePhotosError, String(failure));
     assert.equal(failure.kind, 'network');
     assert.match(failure.message, /no bytes/);
+  });
+
+  it("a cancelled download fails with the caller's reason; the caller's signal keeps no listener once downloads are over", async () => {
+    const caller = new AbortController();
+    const options = { tokens, allowedOrigins: [base], signal: caller.signal };
+    assert.equal(await drain((await openMedia(`${base}/burst`, 'video', options)).body), BURST);
+    const silent = await openMedia(`${base}/silent`, 'photo', { ...options, firstByteTimeoutMs: 200 }).catch((error: unknown) => error);
+    assert.ok(silent instanceof GooglePhotosError);
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 0, 'ended and failed downloads let go of the signal');
+    const stalled = await openMedia(`${base}/stall`, 'video', options);
+    const reason = new Error('cancelled by the workflow');
+    setTimeout(() => caller.abort(reason), 100);
+    const failure = await drain(stalled.body).catch((error: unknown) => error);
+    assert.equal(failure, reason);
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 0, 'a cancelled download lets go of the signal');
   });
 });
 

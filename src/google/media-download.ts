@@ -3,7 +3,8 @@
 // Library URLs it is harmless), but only to Google's media hosts and the configured API origins.
 // Errors are classified here.
 import { count } from '../metrics.js';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 import type { AccessTokenSource } from './credentials.js';
 import { classifyApiResponse, classifyNetworkError, GooglePhotosError } from './errors.js';
 import type { MediaKind } from '../sources/descriptor.js';
@@ -74,59 +75,110 @@ export interface OpenMediaOptions {
 export async function openMedia(baseUrl: string, kind: MediaKind, options: OpenMediaOptions): Promise<MediaResponse> {
   const url = checkMediaUrl(downloadUrl(baseUrl, kind), options.allowedOrigins);
   const token = await options.tokens.token();
-  const watchdog = new AbortController();
-  const fail = (what: string, ms: number) => watchdog.abort(new GooglePhotosError('network', `media download: ${what} for ${ms / 1000} s`));
+  const watchdog = new Watchdog(options.signal);
   const firstByteMs = options.firstByteTimeoutMs ?? 120_000;
-  let timer = setTimeout(() => fail('no answer', firstByteMs), firstByteMs).unref();
-  const signal = options.signal ? AbortSignal.any([options.signal, watchdog.signal]) : watchdog.signal;
+  watchdog.arm(() => watchdog.fail('no answer', firstByteMs), firstByteMs);
   let response: Response;
   count('googleRequests', 1, { kind: 'media' });
   try {
-    response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal });
+    response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: watchdog.signal });
   } catch (error) {
-    clearTimeout(timer);
+    watchdog.release();
     throw classifyNetworkError('media download', watchdog.signal.aborted ? watchdog.signal.reason : error);
   }
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => '');
-    clearTimeout(timer);
+    watchdog.release();
     if (response.status === 403) throw new GooglePhotosError('url-expired', 'media download: the baseUrl expired or was refused (403)', { status: 403 });
     if (response.status === 404) throw new GooglePhotosError('not-found', 'media download: the media bytes are not available (404)', { status: 404 });
     throw classifyApiResponse('media download', response.status, text, response.headers.get('retry-after'));
   }
-  clearTimeout(timer);
-  const idleMs = options.idleTimeoutMs ?? 60_000;
   const length = response.headers.get('content-length');
-  const source = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const body = watchedBody(response.body as ReadableStream<Uint8Array>, watchdog, options.idleTimeoutMs ?? 60_000);
+  const contentType = response.headers.get('content-type')?.split(';')[0]?.trim();
+  return { body, ...(length !== null && /^\d+$/.test(length) ? { size: Number(length) } : {}), ...(contentType ? { contentType } : {}) };
+}
+
+/**
+ * Aborts one download: on a stall (with a GooglePhotosError as the reason) or when the caller's
+ * signal aborts. The caller's signal is forwarded by one listener, removed once the download is
+ * over, rather than combined with AbortSignal.any, which costs far more per download.
+ */
+class Watchdog {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly forward = (): void => this.controller.abort(this.outer?.reason);
+
+  constructor(private readonly outer: AbortSignal | undefined) {
+    if (outer?.aborted) this.forward();
+    else outer?.addEventListener('abort', this.forward, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Runs `check` after `ms` (replacing any earlier timer); the timer does not keep the process up. */
+  arm(check: () => void, ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(check, ms).unref();
+  }
+
+  fail(what: string, ms: number): void {
+    this.controller.abort(new GooglePhotosError('network', `media download: ${what} for ${ms / 1000} s`));
+  }
+
+  /** The download is over (ended, failed or given up): no timer, no listener left behind. */
+  release(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.forward);
+  }
+}
+
+/**
+ * The response body as a Node stream that reads the web stream directly (one stream, not
+ * Readable.fromWeb and a Transform), noting when bytes arrive. One timer watches the whole body,
+ * not one per chunk. Bytes waiting in our buffer mean the reader (a throttled upload, say) is the
+ * slow side, not the server: that silence does not count.
+ */
+function watchedBody(web: ReadableStream<Uint8Array>, watchdog: Watchdog, idleMs: number): Readable {
+  const reader = web.getReader();
   let lastByteAt = Date.now();
-  const body = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      lastByteAt = Date.now();
-      callback(null, chunk);
+  let ended = false;
+  const body = new Readable({
+    read() {
+      reader.read().then(
+        (next) => {
+          if (next.done) {
+            ended = true;
+            body.push(null);
+          } else {
+            lastByteAt = Date.now();
+            body.push(next.value);
+          }
+        },
+        // A stall aborts the fetch; the body then fails with the watchdog's reason, not a bare AbortError.
+        (error: unknown) => body.destroy((watchdog.signal.aborted ? watchdog.signal.reason : error) as Error),
+      );
+    },
+    destroy(error, callback) {
+      watchdog.release();
+      // The reader gave up (a failed or cancelled put): let go of the connection too.
+      if (!ended) reader.cancel(error ?? undefined).catch(() => undefined);
+      callback(error);
     },
   });
-  // One timer for the whole body, not one per chunk. Bytes waiting in our buffer mean the reader
-  // (a throttled upload, say) is the slow side, not the server: that silence does not count.
-  const watch = () => {
+  const watch = (): void => {
     const now = Date.now();
     if (body.readableLength > 0) lastByteAt = now;
     const quiet = now - lastByteAt;
-    if (quiet >= idleMs) fail('no bytes', idleMs);
-    else timer = setTimeout(watch, idleMs - quiet).unref();
+    if (quiet >= idleMs) watchdog.fail('no bytes', idleMs);
+    else watchdog.arm(watch, idleMs - quiet);
   };
-  timer = setTimeout(watch, idleMs).unref();
-  body.on('close', () => {
-    clearTimeout(timer);
-    // The reader gave up (a failed or cancelled put): let go of the connection too.
-    if (!source.readableEnded) source.destroy();
-  });
-  body.on('end', () => clearTimeout(timer));
-  // A stall aborts the fetch; the body then fails with the watchdog's reason, not a bare AbortError.
-  source.on('error', (error) => body.destroy(watchdog.signal.aborted ? (watchdog.signal.reason as Error) : error));
-  source.pipe(body);
+  watchdog.arm(watch, idleMs);
+  body.on('end', () => watchdog.release());
   // A connection reset before the sink starts reading must not crash the worker: the error stays
   // on the destroyed stream, and the sink's pipeline rejects with it.
   body.on('error', () => undefined);
-  const contentType = response.headers.get('content-type')?.split(';')[0]?.trim();
-  return { body, ...(length !== null && /^\d+$/.test(length) ? { size: Number(length) } : {}), ...(contentType ? { contentType } : {}) };
+  return body;
 }

@@ -1,10 +1,10 @@
-// A local folder as a Sink. Bytes stream into a hidden temp file in the target directory; once
-// complete, verified and fsynced, the file gets its mtime and is published with link(2), which
-// never overwrites (so two items racing for one name cannot clobber each other), then the temp
+// A local folder as a Sink. Bytes go into a hidden temp file in the target directory (a small
+// body in one write); once complete and verified, the file gets its mtime and is fsynced, then it
+// is published with link(2), which never overwrites (so two items racing for one name cannot clobber each other), then the temp
 // name is removed and the directory fsynced. A cancelled or failed put leaves nothing behind.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -14,6 +14,7 @@ import { writeFully } from './write-fully.js';
 import { fsyncPath } from '../fsync.js';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
+import { isSmallBody, readWholeBody } from './whole-body.js';
 import type { ObjectInfo, PutInput, Sink, StoredObject } from './sink.js';
 
 /** Temp files start with this; published names never start with a dot. */
@@ -22,9 +23,14 @@ export const TEMP_PREFIX = '.gphotos-tmp-';
 const FOREIGN_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
-/** `.gphotos-tmp-<host>-<pid>-<random>`: who wrote it, so a later process can tell it is stale. */
+/** Drawn once per process: with the counter after it, names are unique without a random draw per file. */
+const TEMP_NONCE = randomBytes(6).toString('hex');
+let tempCount = 0;
+
+/** `.gphotos-tmp-<host>-<pid>-<random><n>`: who wrote it, so a later process can tell it is stale. */
 function tempName(): string {
-  return `${TEMP_PREFIX}${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`;
+  tempCount += 1;
+  return `${TEMP_PREFIX}${HOST}-${process.pid}-${TEMP_NONCE}${tempCount.toString(36)}`;
 }
 
 function processAlive(pid: number): boolean {
@@ -121,6 +127,37 @@ async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Creates the temp file (exclusively); a folder removed since this sink made it is made again. */
+async function createTemp(temp: string): Promise<FileHandle> {
+  try {
+    return await open(temp, 'wx', 0o644);
+  } catch (error) {
+    // The folder went away since this sink created it (someone tidied up): make it again.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await makeDirs(dirname(temp));
+    return open(temp, 'wx', 0o644);
+  }
+}
+
+/** A small body: read whole, then written with one write call. */
+async function writeWhole(handle: FileHandle, input: PutInput): Promise<{ size: number; sha256: string }> {
+  const { data, size, sha256 } = await readWholeBody(input);
+  await writeFully(handle, data);
+  return { size, sha256 };
+}
+
+/** A large (or unannounced) body: streamed through the meter, written as it comes. */
+async function writeStreamed(handle: FileHandle, input: PutInput): Promise<{ size: number; sha256: string }> {
+  const measured = meter(input);
+  const file = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      writeFully(handle, chunk).then(() => callback(), callback);
+    },
+  });
+  await pipeline(input.body, measured.stream, file, ...(input.signal ? [{ signal: input.signal }] : []));
+  return measured.result();
+}
+
 export class DiskSink implements Sink {
   readonly root: string;
   readonly cheapStat = true;
@@ -164,7 +201,6 @@ export class DiskSink implements Sink {
     const temp = join(dir, tempName());
     try {
       const { size, sha256 } = await this.receive(input, temp);
-      await utimes(temp, input.mtime, input.mtime);
       const key = await this.publish(input, temp, size, sha256);
       return { key, size, sha256 };
     } finally {
@@ -172,29 +208,19 @@ export class DiskSink implements Sink {
     }
   }
 
-  /** Streams the body into the temp file while hashing and counting; fsyncs it. */
+  /**
+   * Writes the body into the temp file while hashing and counting, gives the file its mtime and
+   * fsyncs it: bytes and mtime are durable before the file is published.
+   */
   private async receive(input: PutInput, temp: string): Promise<{ size: number; sha256: string }> {
-    const measured = meter(input);
     // The file is created before any byte is read, and closed before put's cleanup runs, so a
     // body that fails early can never leave a temp file created after the cleanup.
-    let handle;
+    const handle = await createTemp(temp);
     try {
-      handle = await open(temp, 'wx', 0o644);
-    } catch (error) {
-      // The folder went away since this sink created it (someone tidied up): make it again.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await makeDirs(dirname(temp));
-      handle = await open(temp, 'wx', 0o644);
-    }
-    try {
-      const file = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          writeFully(handle, chunk).then(() => callback(), callback);
-        },
-      });
-      await pipeline(input.body, measured.stream, file, ...(input.signal ? [{ signal: input.signal }] : []));
+      const result = isSmallBody(input) ? await writeWhole(handle, input) : await writeStreamed(handle, input);
+      // On the open file (futimens), not by path: one lookup less, and the fsync below covers it.
+      await handle.utimes(input.mtime, input.mtime);
       await handle.sync();
-      const result = measured.result();
       // What the filesystem holds is what went through: checked before the file is published.
       const { size } = await handle.stat();
       if (size !== result.size) throw new DestinationError('io', `${temp}: the filesystem holds ${size} bytes of the ${result.size} written; check the disk`);
@@ -221,11 +247,11 @@ export class DiskSink implements Sink {
       // holds exactly these bytes (a previous attempt stored it, then died before recording it).
       const existing = await stat(path);
       if (owner === 'this-item' || (existing.size === size && (await sha256File(path)) === sha256)) {
+        // Our temp file carries the mtime already; a copy found in place gets it now.
         if (owner === 'this-item') {
           await rename(temp, path);
           await fsyncPath(dirname(path));
-        }
-        await utimes(path, input.mtime, input.mtime);
+        } else await utimes(path, input.mtime, input.mtime);
         return key;
       }
     }

@@ -12,6 +12,12 @@ export interface Meter {
   result(): { size: number; sha256: string };
 }
 
+/** The error for a body of `size` bytes when the server announced another length; undefined when they agree. */
+export function lengthMismatch(input: Pick<PutInput, 'expectedSize' | 'originalFilename'>, size: number): GooglePhotosError | undefined {
+  if (input.expectedSize === undefined || size === input.expectedSize) return undefined;
+  return new GooglePhotosError('truncated', `download of ${input.originalFilename} ended after ${size} of ${input.expectedSize} bytes`);
+}
+
 export function meter(input: Pick<PutInput, 'expectedSize' | 'onProgress' | 'originalFilename'>): Meter {
   const hash = createHash('sha256');
   let size = 0;
@@ -23,9 +29,7 @@ export function meter(input: Pick<PutInput, 'expectedSize' | 'onProgress' | 'ori
       callback(null, chunk);
     },
     flush(callback) {
-      if (input.expectedSize !== undefined && size !== input.expectedSize) {
-        callback(new GooglePhotosError('truncated', `download of ${input.originalFilename} ended after ${size} of ${input.expectedSize} bytes`));
-      } else callback();
+      callback(lengthMismatch(input, size));
     },
   });
   let digest: string | undefined;

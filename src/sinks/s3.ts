@@ -22,6 +22,7 @@ import { isSafeKey } from './layout.js';
 import { meter, type Meter } from './meter.js';
 import { BufferPool, MAX_PARTS, MIN_PART_SIZE, uploadMultipart } from './multipart.js';
 import { readAtMost } from './read-at-most.js';
+import { isSmallBody, readWholeBody } from './whole-body.js';
 import {
   conditionFor,
   conditionsHonoured,
@@ -212,6 +213,11 @@ export class S3Sink implements Sink {
    */
   async put(input: PutInput): Promise<StoredObject> {
     try {
+      // A body announced as small is read whole: no meter stream in between.
+      if (isSmallBody(input, this.pool.size)) {
+        const { data, size, sha256 } = await readWholeBody(input);
+        return await this.storeSmall(input, data, { size, sha256 });
+      }
       const measured = meter(input);
       input.body.on('error', (error) => measured.stream.destroy(error));
       input.body.pipe(measured.stream);
