@@ -5,11 +5,13 @@
 // a million items are measured by `npm run bench`, not here.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { syntheticLines, syntheticEntry } from '../bench/synthetic.js';
 import { DiskManifest } from '../src/manifest/manifest.js';
+import { FINDINGS_KEPT, verifyDestination } from '../src/cli/verify.js';
+import { openSink } from '../src/destination.js';
 import { indexFileFor } from '../src/manifest/indexed.js';
 import { runCli } from './harness/cli.js';
 import { ACCOUNT, startStack, type Stack } from './harness/stack.js';
@@ -76,6 +78,22 @@ describe('a destination with a large manifest', () => {
     assert.equal(stack.emulator.counters().requests.media, 5);
     assert.ok(existsSync(index), 'the index is there again');
     await second.stop();
+  });
+
+  it('verify reports many bad items without keeping them all: counts, the first 1000, each one as found', async () => {
+    const root = join(tempDir('verify-many'), 'photos');
+    mkdirSync(join(root, '.gphotos-backup'), { recursive: true });
+    writeFileSync(join(root, '.gphotos-backup', 'manifest.jsonl'), syntheticLines(0, 1500));
+    const manifest = await DiskManifest.open(root);
+    let found = 0;
+    try {
+      const report = await verifyDestination(openSink({ kind: 'disk', path: root }), manifest, { level: 'quick', onFinding: () => (found += 1) });
+      assert.deepEqual([report.checked, report.missingCount, report.missing.length, found], [1500, 1500, FINDINGS_KEPT, 1500]);
+      assert.ok(manifest.needsRepair(syntheticEntry(1499).id), 'the last one is marked for repair too');
+    } finally {
+      manifest.close();
+    }
+    assert.equal(readFileSync(join(root, '.gphotos-backup', 'repair.jsonl'), 'utf8').trim().split('\n').length, 1500);
   });
 
   it('rebuilds a damaged index', async () => {

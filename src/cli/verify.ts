@@ -33,8 +33,9 @@ Options:
   --sample N/T          check only the N-th of T slices of the items (by a hash of the item id,
                         the same on every run): T runs with N = 1..T check every item once
 ${S3_HELP}
-  --json                print machine-readable output: level, sample, counts, and the missing
-                        and corrupt items (key, id)
+  --json                print machine-readable output: level, sample, counts (missingCount,
+                        corruptCount), and the first 1000 missing and corrupt items (key, id);
+                        without it, each bad item is printed as it is found
   -h, --help            show this help`;
 
 export type VerifyLevel = 'quick' | 'full';
@@ -62,15 +63,23 @@ export interface VerifyReport {
   readonly bytes: number;
   /** Intact as far as a HEAD tells, but in archive storage: bytes not read at full. */
   readonly archived: number;
+  readonly missingCount: number;
+  readonly corruptCount: number;
+  /** The first FINDINGS_KEPT of each (the repair marks name them all). */
   readonly missing: Finding[];
   readonly corrupt: Finding[];
 }
+
+/** Findings of each kind a report keeps; more are counted, marked for repair and passed to onFinding. */
+export const FINDINGS_KEPT = 1000;
 
 export interface VerifyOptions {
   readonly level?: VerifyLevel;
   readonly sample?: Sample;
   /** Called for every manifest entry looked at; `checked` is false for those outside the sample. */
   readonly onEntry?: (entry: ManifestEntry, checked: boolean) => void;
+  /** Called for every item found missing or corrupt, as it is found. */
+  readonly onFinding?: (problem: RepairProblem, finding: Finding) => void;
 }
 
 /** The sha256 of a stored object, read back from the destination. */
@@ -113,12 +122,14 @@ interface Tally {
   checked: number;
   bytes: number;
   archived: number;
+  missingCount: number;
+  corruptCount: number;
   readonly missing: Finding[];
   readonly corrupt: Finding[];
 }
 
 /** Counts the outcome; a bad item is reported and marked for repair (once). */
-async function tally(counts: Tally, entry: ManifestEntry, outcome: Outcome, manifest: Manifest): Promise<void> {
+async function tally(counts: Tally, entry: ManifestEntry, outcome: Outcome, manifest: Manifest, onFinding: VerifyOptions['onFinding']): Promise<void> {
   counts.checked += 1;
   if (outcome.ok) {
     if (outcome.archived) counts.archived += 1;
@@ -126,7 +137,11 @@ async function tally(counts: Tally, entry: ManifestEntry, outcome: Outcome, mani
     return;
   }
   const finding = { key: entry.key, id: entry.id, ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}) };
-  (outcome.problem === 'missing' ? counts.missing : counts.corrupt).push(finding);
+  const kept = outcome.problem === 'missing' ? counts.missing : counts.corrupt;
+  if (kept.length < FINDINGS_KEPT) kept.push(finding);
+  if (outcome.problem === 'missing') counts.missingCount += 1;
+  else counts.corruptCount += 1;
+  onFinding?.(outcome.problem, finding);
   if (!manifest.needsRepair(entry.id)) await manifest.markForRepair(repairMarkFor(entry, outcome.problem, outcome.detail));
 }
 
@@ -137,12 +152,12 @@ async function tally(counts: Tally, entry: ManifestEntry, outcome: Outcome, mani
 export async function verifyDestination(sink: Sink, manifest: Manifest, options: VerifyOptions = {}): Promise<VerifyReport> {
   const level = options.level ?? 'full';
   const { sample } = options;
-  const counts: Tally = { checked: 0, bytes: 0, archived: 0, missing: [], corrupt: [] };
+  const counts: Tally = { checked: 0, bytes: 0, archived: 0, missingCount: 0, corruptCount: 0, missing: [], corrupt: [] };
   try {
     for (const entry of manifest.values()) {
       // A sameAs record stores nothing of its own: its original's check covers the file.
       const checked = entry.sameAs === undefined && (!sample || sliceOf(entry.id, sample.t) === sample.n);
-      if (checked) await tally(counts, entry, await checkEntry(sink, entry, level), manifest);
+      if (checked) await tally(counts, entry, await checkEntry(sink, entry, level), manifest, options.onFinding);
       options.onEntry?.(entry, checked);
     }
   } finally {
@@ -154,11 +169,9 @@ export async function verifyDestination(sink: Sink, manifest: Manifest, options:
 function printReport(report: VerifyReport, label: string): void {
   const intact = report.level === 'full' ? 'verified' : 'present with their recorded sizes';
   const scope = report.sample ? `, sample ${report.sample}` : '';
-  console.log(`${report.checked} files checked (${report.level}${scope}), ${formatBytes(report.bytes)} ${intact}; ${report.missing.length} missing, ${report.corrupt.length} corrupt.`);
-  for (const { key, id } of report.missing) console.log(`  missing: ${key} (${id})`);
-  for (const { key, id, detail } of report.corrupt) console.log(`  corrupt: ${key} (${id})${detail !== undefined ? `: ${detail}` : ''}`);
+  console.log(`${report.checked} files checked (${report.level}${scope}), ${formatBytes(report.bytes)} ${intact}; ${report.missingCount} missing, ${report.corruptCount} corrupt.`);
   if (report.archived > 0) console.log(`${report.archived} objects in archive storage could not be read: their size and media id were checked only.`);
-  const bad = report.missing.length + report.corrupt.length;
+  const bad = report.missingCount + report.corruptCount;
   if (bad > 0) console.log(`Marked for repair: the next backup run downloads ${bad === 1 ? 'this item' : `these ${bad} items`} again.`);
   if (report.checked === 0 && !report.sample) console.log(`No manifest entries in ${label}: nothing has been backed up there yet.`);
 }
@@ -177,6 +190,7 @@ export async function verifyCommand(argv: readonly string[]): Promise<number> {
   const tty = process.stderr.isTTY;
   const total = tty ? manifest.size : 0; // a count over the whole index: once, not per item
   let seen = 0;
+  const json = flag(parsed, 'json');
   const report = await verifyDestination(openSink(dest), manifest, {
     level,
     ...(sample ? { sample } : {}),
@@ -184,9 +198,14 @@ export async function verifyCommand(argv: readonly string[]): Promise<number> {
       seen += 1;
       if (tty && (checked || seen % 1000 === 0)) process.stderr.write(`\rverifying ${seen}/${total}`);
     },
+    // Findings are printed as they are found: a report of a million lines is never held whole.
+    onFinding: json ? undefined : (problem, { key, id, detail }) => {
+      if (tty) process.stderr.write('\r\x1b[K');
+      console.log(`  ${problem}: ${key} (${id})${detail !== undefined ? `: ${detail}` : ''}`);
+    },
   });
   if (tty) process.stderr.write('\n');
-  if (flag(parsed, 'json')) console.log(JSON.stringify(report));
+  if (json) console.log(JSON.stringify(report));
   else printReport(report, destinationLabel(dest));
-  return report.missing.length === 0 && report.corrupt.length === 0 ? EXIT.ok : EXIT.failed;
+  return report.missingCount === 0 && report.corruptCount === 0 ? EXIT.ok : EXIT.failed;
 }
