@@ -3,7 +3,8 @@
 // one large video, into a local folder and into a real S3 server (versitygw; the plain script
 // uploads there with the SDK's Upload at its defaults). Prints figures; asserts nothing about time.
 // BENCH_SCENARIOS=small-photos,large-video-s3 runs only those. stored-million and
-// stored-million-s3 (stored.ts) back up into a destination that already holds a million items.
+// stored-million-s3 (stored.ts) back up into a destination that already holds a million items;
+// rerun-100k backs up a library of 100,000 photos and runs again over it unchanged.
 //
 // Each scenario starts its own emulator and worker as separate processes (so the worker's peak
 // RSS is its own, read from /proc/<pid>/status VmHWM), against one headless Temporal dev server.
@@ -23,7 +24,7 @@ import { readAuthorizedUser, RefreshingAccessTokens } from '../src/google/creden
 import type { ListMediaItemsResponse } from '../src/google/types.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupInput } from '../src/workflows/messages.js';
-import { storedScenario } from './stored.js';
+import { rerunScenario, storedScenario } from './stored.js';
 import { CONCURRENCY, counters, cpuSeconds, resetCounters, startEmulator, startWorker } from './common.js';
 
 const SMALL_ITEMS = Number(process.env.BENCH_SMALL_ITEMS ?? 2000);
@@ -207,6 +208,10 @@ async function main(): Promise<void> {
       if (wanted && !wanted.includes(name)) continue;
       console.error(`running ${name}...`);
       for (const line of await storedScenario(kind, client, server.address, root, s3Server)) console.log(line);
+    }
+    if (!wanted || wanted.includes('rerun-100k')) {
+      console.error('running rerun-100k...');
+      for (const line of await rerunScenario(client, server.address, root)) console.log(line);
     }
   } finally {
     await client.connection.close();

@@ -121,3 +121,37 @@ export async function storedScenario(kind: 'disk' | 's3', client: Client, addres
     await emulator.proc.stop();
   }
 }
+
+const RERUN_ITEMS = Number(process.env.BENCH_RERUN_ITEMS ?? 100_000);
+
+/** Bench scenario `rerun-100k`: a backup of a library of BENCH_RERUN_ITEMS photos (default 100,000), then a re-run over it unchanged. */
+export async function rerunScenario(client: Client, address: string, root: string): Promise<string[]> {
+  const dir = join(root, 'rerun');
+  mkdirSync(dir, { recursive: true });
+  const emulator = await startEmulator(dir, ['--preset', 'large', '--items', String(RERUN_ITEMS)]);
+  const env = { ...emulator.env, TEMPORAL_ADDRESS: address, GPHOTOS_CONFIG_DIR: join(dir, 'config'), GPHOTOS_CACHE_DIR: join(dir, 'cache') };
+  const worker = await startWorker(dir, env, 'bench-rerun');
+  const run = async (workflowId: string) => {
+    await resetCounters(emulator.url);
+    const started = Date.now();
+    const summary = await client.workflow.execute(backup, {
+      taskQueue: 'bench-rerun',
+      workflowId,
+      args: [{ account: { account: 'emulator' }, destination: { kind: 'disk', path: join(dir, 'backup') }, options: { ...DEFAULT_BACKUP_OPTIONS, concurrency: CONCURRENCY, processingWaitSeconds: 0 } }],
+    });
+    return { seconds: (Date.now() - started) / 1000, summary, media: (await counters(emulator.url)).requests.media ?? 0 };
+  };
+  try {
+    const first = await run('bench/rerun/1');
+    const again = await run('bench/rerun/2');
+    return [
+      `rerun-100k: a library of ${RERUN_ITEMS} photos, concurrency ${CONCURRENCY}, disk`,
+      `  first run: ${first.seconds.toFixed(1)} s, ${first.summary.stored} stored, ${first.media} media requests`,
+      `  re-run over the unchanged library: ${again.seconds.toFixed(1)} s (${(again.seconds / first.seconds).toFixed(3)} of the first), ${again.summary.skipped} already there, ${again.media} media requests`,
+      `  worker peak RSS: ${peakRssMb(worker.pid).toFixed(0)} MB`,
+    ];
+  } finally {
+    await worker.stop();
+    await emulator.proc.stop();
+  }
+}
