@@ -78,7 +78,7 @@ async function openDestination(spec: DestinationSpec): Promise<OpenDestination> 
 }
 
 /** In the manifest, not found bad by `verify`, and (where a stat is cheap) still there with its size. */
-async function alreadyStored(manifest: Manifest, sink: Sink, id: string): Promise<boolean> {
+export async function alreadyStored(manifest: Manifest, sink: Sink, id: string): Promise<boolean> {
   const entry = manifest.get(id);
   if (!entry || manifest.needsRepair(id)) return false;
   if (!sink.cheapStat) return true;

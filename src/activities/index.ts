@@ -1,6 +1,7 @@
 // Activities are factories over injected dependencies (temporalio/samples-typescript style):
 // the worker builds them once; workflows see only their types.
 import { apiOrigins, type GoogleEndpoints } from '../config.js';
+import { count } from '../metrics.js';
 import { log } from '@temporalio/activity';
 import { destinationLabel, manifestFor, openSink, type DestinationSpec } from '../destination.js';
 import type { AccountRef } from '../google/account.js';
@@ -11,7 +12,7 @@ import type { TokenStore } from '../google/token-store.js';
 import type { SearchFilters } from '../google/types.js';
 import type { DescriptorPage } from '../sources/descriptor.js';
 import { LibrarySource } from '../sources/library-source.js';
-import { createDownloadActivity, type DownloadBatchInput, type DownloadBatchResult } from './download-batch.js';
+import { alreadyStored, createDownloadActivity, type DownloadBatchInput, type DownloadBatchResult } from './download-batch.js';
 import { classified } from './failures.js';
 import { createPickerActivities } from './picker-sessions.js';
 import { BaseUrlCache } from './url-cache.js';
@@ -26,6 +27,17 @@ export interface ListPageInput {
   readonly pageToken?: string;
   readonly filters?: SearchFilters;
   readonly pageSize?: number;
+  /** When given, items this destination holds already are counted in `known` and left out of the page. */
+  readonly destination?: DestinationSpec;
+}
+
+/** Leaves out of a page the items the destination holds already (a re-run then starts no batch for them). */
+async function withoutKnown(page: DescriptorPage, destination: DestinationSpec): Promise<DescriptorPage> {
+  const [sink, manifest] = [openSink(destination), await manifestFor(destination)];
+  const known = await Promise.all(page.items.map((item) => alreadyStored(manifest, sink, item.id)));
+  const items = page.items.filter((_, i) => !known[i]);
+  count('skipped', page.items.length - items.length);
+  return { ...page, items, known: page.items.length - items.length };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -47,9 +59,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createPickerActivities(picker),
     /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
     async listLibraryPage(input: ListPageInput): Promise<DescriptorPage> {
-      return classified(async () =>
-        new LibrarySource((await library(input.account)).client).listPage(input.pageToken, input.filters, input.pageSize, (items) => urls.remember(items)),
-      );
+      return classified(async () => {
+        const page = await new LibrarySource((await library(input.account)).client).listPage(input.pageToken, input.filters, input.pageSize, (items) => urls.remember(items));
+        return input.destination ? withoutKnown(page, input.destination) : page;
+      });
     },
     /**
      * Removes leftovers of interrupted writes (e.g. temp files of a killed worker), then tidies

@@ -33,8 +33,8 @@ const PART_BYTES = 8 * 1024 * 1024;
 /** The snapshot's lines, in chunks of about 64 KB. */
 function* snapshotLines(header: SnapshotHeader, index: IndexDb): Generator<Buffer> {
   let chunk = `${JSON.stringify(header)}\n`;
-  for (const entry of index.values()) {
-    chunk += `${JSON.stringify(entry)}\n`;
+  for (const line of index.lines()) {
+    chunk += `${line}\n`;
     if (chunk.length < 65536) continue;
     yield Buffer.from(chunk);
     chunk = '';

@@ -199,10 +199,15 @@ export class IndexDb {
 
   /** Every item's latest record, a page at a time (an entry replaced during the walk may come twice). */
   *values(): Generator<ManifestEntry> {
+    for (const json of this.lines()) yield JSON.parse(json) as ManifestEntry;
+  }
+
+  /** Every item's latest record as the JSON line it was stored as (without its newline), a page at a time. */
+  *lines(): Generator<string> {
     let after = 0;
     for (;;) {
       const rows = this.sql.page.all(after);
-      for (const row of rows) yield JSON.parse(row.json) as ManifestEntry;
+      for (const row of rows) yield row.json;
       const last = rows.at(-1);
       if (!last || rows.length < PAGE) return;
       after = last.rowid;

@@ -21,6 +21,8 @@ export interface DescriptorPage {
   readonly items: readonly MediaDescriptor[];
   /** Absent on the last page: its absence is the only end-of-list signal. */
   readonly nextPageToken?: string;
+  /** How many items of the page the destination holds already: they are left out of `items`. */
+  readonly known?: number;
 }
 
 export function kindOf(mimeType: string | undefined, hasVideoMetadata: boolean): MediaKind {

@@ -86,9 +86,10 @@ export class BackupRun implements StepHost {
       await this.batches.room(this.concurrency, () => this.isPaused);
       const token = this.pageToken;
       const pageNo = (this.pages += 1);
-      const listing = { account: input.account, ...(token ? { pageToken: token } : {}), ...(input.filters ? { filters: input.filters } : {}) };
+      // The listing leaves out what the destination holds already: a re-run starts no batch for it.
+      const listing = { account: input.account, destination: input.destination, ...(token ? { pageToken: token } : {}), ...(input.filters ? { filters: input.filters } : {}) };
       const page = await this.quota.run(() => this.activities.listing.listLibraryPage.executeWithOptions({ summary: `list page ${pageNo}` }, [listing]));
-      this.batches.listed(page.items.length);
+      this.batches.listed(page.items.length, page.known);
       this.pageToken = page.nextPageToken;
       this.listingDone = this.pageToken === undefined;
       if (page.items.length > 0) this.startBatch(page.items, false, `page ${pageNo}`);

@@ -92,8 +92,9 @@ export class DownloadBatches {
     if (this.fatal !== undefined) throw this.fatal;
   }
 
-  listed(count: number): void {
-    this.counters = { ...this.counters, listed: this.counters.listed + count };
+  /** Counts a listed page: `known` of its items the destination held already (the listing left them out). */
+  listed(count: number, known = 0): void {
+    this.counters = { ...this.counters, listed: this.counters.listed + count + known, skipped: this.counters.skipped + known };
     this.changed();
   }
 
