@@ -33,6 +33,7 @@ describe('a destination with a large manifest', () => {
     const result = await runCli(['backup', '--dest', dest, '--account', ACCOUNT, '--wait', '--processing-wait', '0'], stack.env());
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`${stored} stored( \\([^)]*\\))?, ${there} already there, 0 failed`));
+    return /^Backup (\S+) /m.exec(result.stdout)?.[1] ?? '';
   };
 
   before(async () => {
@@ -102,8 +103,11 @@ describe('a destination with a large manifest', () => {
     writeFileSync(index, 'this is not a database '.repeat(1000));
     const third = await worker();
     stack.emulator.resetCounters();
-    await backup(0, 55);
+    const workflowId = await backup(0, 55);
     assert.equal(stack.emulator.counters().requests.media ?? 0, 0);
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+    const batches = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'downloadBatch');
+    assert.equal(batches.length, 0, 'the listing left out every stored item: no download batch was started');
     await third.stop();
   });
 });
