@@ -43,7 +43,8 @@ describe('docker-compose.yml and the worker image', () => {
     assert.equal(services.temporal?.depends_on?.['temporal-schema']?.condition, 'service_completed_successfully', 'the schema is set up before the server starts');
     assert.equal(services.worker?.depends_on?.['temporal-namespace']?.condition, 'service_completed_successfully', 'the namespace exists before the worker starts');
     const named = Object.keys(compose.volumes ?? {});
-    assert.deepEqual(named.sort(), ['postgresql-data', 's3-data']);
+    assert.deepEqual(named.sort(), ['postgresql-data', 's3-data', 'worker-cache']);
+    assert.ok(services.worker?.volumes?.some((v) => v.startsWith('worker-cache:')), 'the manifest indexes are on a volume');
     assert.ok(services.postgresql?.volumes?.some((v) => v.startsWith('postgresql-data:')), 'the database is on a volume');
     assert.ok(services.s3?.volumes?.some((v) => v.startsWith('s3-data:')), 'the objects are on a volume');
     assert.ok(services.worker?.volumes?.some((v) => v.endsWith(':/config')), 'the sign-ins are on a volume');

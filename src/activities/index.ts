@@ -82,7 +82,7 @@ export function createActivities(deps: ActivityDeps) {
         const source = new LibrarySource((await library(input.account)).client);
         const listPage = (token: string | undefined) => source.listPage(token, input.filters, input.pageSize, (items) => urls.remember(items));
         return input.destination ? listUnknown(listPage, input, input.destination) : listPage(input.pageToken);
-      });
+      }, input.destination && destinationLabel(input.destination));
     },
     /**
      * Removes leftovers of interrupted writes (e.g. temp files of a killed worker), then tidies
