@@ -16,6 +16,8 @@ import { alreadyStored, createDownloadActivity, type DownloadBatchInput, type Do
 import { classified } from './failures.js';
 import { createPickerActivities } from './picker-sessions.js';
 import { BaseUrlCache } from './url-cache.js';
+import type { Manifest } from '../manifest/manifest.js';
+import type { Sink } from '../sinks/sink.js';
 
 export interface ActivityDeps {
   readonly endpoints: GoogleEndpoints;
@@ -35,8 +37,7 @@ export interface ListPageInput {
 const KNOWN_PAGES_PER_CALL = 20;
 
 /** Leaves out of a page the items the destination holds already (a re-run then starts no batch for them). */
-async function withoutKnown(page: DescriptorPage, destination: DestinationSpec): Promise<DescriptorPage> {
-  const [sink, manifest] = [openSink(destination), await manifestFor(destination)];
+async function withoutKnown(page: DescriptorPage, sink: Sink, manifest: Manifest): Promise<DescriptorPage> {
   const known = await Promise.all(page.items.map((item) => alreadyStored(manifest, sink, item.id)));
   const items = page.items.filter((_, i) => !known[i]);
   count('skipped', page.items.length - items.length);
@@ -46,13 +47,15 @@ async function withoutKnown(page: DescriptorPage, destination: DestinationSpec):
 /**
  * Lists a page and leaves out what the destination holds; while a whole page is stored already,
  * goes on to the next (up to KNOWN_PAGES_PER_CALL pages), so that a re-run over an unchanged
- * library takes one call per 20 pages instead of one per page. `known` sums the pages read.
+ * library takes one call per 20 pages instead of one per page. `known` sums the pages read. The
+ * manifest is opened (and refreshed) once per call, not once per page.
  */
 async function listUnknown(listPage: (token: string | undefined) => Promise<DescriptorPage>, input: ListPageInput, destination: DestinationSpec): Promise<DescriptorPage> {
+  const [sink, manifest] = [openSink(destination), await manifestFor(destination)];
   let known = 0;
   let token = input.pageToken;
   for (let pages = 1; ; pages++) {
-    const page = await withoutKnown(await listPage(token), destination);
+    const page = await withoutKnown(await listPage(token), sink, manifest);
     known += page.known ?? 0;
     if (page.items.length > 0 || page.nextPageToken === undefined || pages >= KNOWN_PAGES_PER_CALL) return { ...page, known };
     token = page.nextPageToken;
