@@ -1,6 +1,6 @@
 // What the benchmark scenarios share: the emulator and worker as processes of their own, the
 // emulator's counters, and CPU seconds read from /proc.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess } from '../src/devserver/process.js';
 import { packageRoot } from '../src/tools/tools.js';
@@ -59,6 +59,41 @@ export async function resetCounters(url: string): Promise<void> {
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * User and system CPU seconds per kind of thread of a process so far (Linux /proc/<pid>/task): Node's main
+ * thread, the other threads of Node (libuv's pool, workflow threads...), the Temporal core's and so on, by thread name.
+ * A thread that ended before the reading is not counted.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Node names its main thread and its pool and worker threads alike: the main one is told apart by its id.
+    const comm = (/\((.*)\) /.exec(stat)?.[1] ?? '?').replace(/[-_ ]?\d+$/, '');
+    const name = tid === String(pid) ? 'main' : comm;
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    const [user, system] = [Number(fields[11]) / 100, Number(fields[12]) / 100];
+    byName.set(`${name} user`, (byName.get(`${name} user`) ?? 0) + user);
+    byName.set(`${name} system`, (byName.get(`${name} system`) ?? 0) + system);
+  }
+  return byName;
+}
+
+/** `after - before` per thread kind, largest first, as `name 1.23 s, ...`. */
+export function threadCpuDelta(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after]
+    .map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)] as const)
+    .filter(([, seconds]) => seconds >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`)
+    .join(', ');
 }
 
 

@@ -1,4 +1,5 @@
-// Durability on local filesystems: fsync of a file, or of a directory after a rename into it.
+// Durability on local filesystems: fsync of a file (by path or descriptor), or of a directory after a rename into it.
+import { fsync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** fsyncs a file or a directory (opened read-only, which Linux and macOS allow for both). */
@@ -9,4 +10,9 @@ export async function fsyncPath(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** fsyncs an open file descriptor (in libuv's pool: it waits for the disk). */
+export function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }

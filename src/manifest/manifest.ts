@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { onDisk } from '../sinks/errors.js';
-import { writeFully } from '../sinks/write-fully.js';
+import { writeFully, writeFullySync } from '../sinks/write-fully.js';
 import { isEntry, MANIFEST_DIR, type FailureEntry, type Manifest, type ManifestEntry } from './entries.js';
 import { IndexedManifest } from './indexed.js';
 import { eachJsonLine, openIfExists, readLines } from './json-lines.js';
@@ -128,7 +128,8 @@ export class DiskManifest extends IndexedManifest implements Manifest {
   }
 
   async record(entry: ManifestEntry): Promise<void> {
-    await onDisk(this.file, async () => writeFully(await this.handle(), Buffer.from(`${JSON.stringify(entry)}\n`)));
+    // One line is small: written synchronously, without a trip through libuv's pool.
+    await onDisk(this.file, async () => writeFullySync((await this.handle()).fd, Buffer.from(`${JSON.stringify(entry)}\n`)));
     // In the index at once; the next refresh reads the line again, which changes nothing.
     this.index.apply(entry);
   }

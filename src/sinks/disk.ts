@@ -2,16 +2,20 @@
 // body in one write); once complete and verified, the file gets its mtime and is fsynced, then it
 // is published with link(2), which never overwrites (so two items racing for one name cannot clobber each other), then the temp
 // name is removed and the directory fsynced. A cancelled or failed put leaves nothing behind.
+// The quick metadata calls of a put (open, write of a small body, futimens, fstat, close, link,
+// unlink) are synchronous: each takes microseconds on a local disk, far less than its trip
+// through libuv's thread pool would cost; what waits on the disk (fsync, a streamed body) is not.
+// On a network filesystem each such call holds the worker's event loop for one round trip.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, futimesSync, linkSync, openSync, unlinkSync } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DestinationError, onDisk } from './errors.js';
-import { writeFully } from './write-fully.js';
-import { fsyncPath } from '../fsync.js';
+import { writeFully, writeFullySync } from './write-fully.js';
+import { fsyncFd, fsyncPath } from '../fsync.js';
 import { isSafeKey } from './layout.js';
 import { meter } from './meter.js';
 import { isSmallBody, readWholeBody } from './whole-body.js';
@@ -139,11 +143,39 @@ async function createTemp(temp: string): Promise<FileHandle> {
   }
 }
 
-/** A small body: read whole, then written with one write call. */
-async function writeWhole(handle: FileHandle, input: PutInput): Promise<{ size: number; sha256: string }> {
+/** createTemp as a file descriptor, opened synchronously (the folder is made again asynchronously when it went away). */
+async function createTempFd(temp: string): Promise<number> {
+  try {
+    return openSync(temp, 'wx', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await makeDirs(dirname(temp));
+    return openSync(temp, 'wx', 0o644);
+  }
+}
+
+/** What the filesystem holds is what went through: checked before the file is published. */
+function checkHolds(temp: string, held: number, written: number): void {
+  if (held !== written) throw new DestinationError('io', `${temp}: the filesystem holds ${held} bytes of the ${written} written; check the disk`);
+}
+
+/**
+ * A small body: read whole first, then the temp file is created, written in one call, given its
+ * mtime (on the open file, so the fsync covers it), fsynced, checked and closed. A body that fails
+ * leaves no file, as none is created before all of it is here.
+ */
+async function receiveWhole(input: PutInput, temp: string): Promise<{ size: number; sha256: string }> {
   const { data, size, sha256 } = await readWholeBody(input);
-  await writeFully(handle, data);
-  return { size, sha256 };
+  const fd = await createTempFd(temp);
+  try {
+    writeFullySync(fd, data);
+    futimesSync(fd, input.mtime, input.mtime);
+    await fsyncFd(fd);
+    checkHolds(temp, fstatSync(fd).size, size);
+    return { size, sha256 };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A large (or unannounced) body: streamed through the meter, written as it comes. */
@@ -199,31 +231,37 @@ export class DiskSink implements Sink {
       this.swept.add(dir);
     }
     const temp = join(dir, tempName());
+    let published = false;
     try {
-      const { size, sha256 } = await this.receive(input, temp);
+      const { size, sha256 } = isSmallBody(input) ? await receiveWhole(input, temp) : await this.receive(input, temp);
       const key = await this.publish(input, temp, size, sha256);
+      published = true;
+      // Gone already when the copy in place was replaced by it (publish's rename).
+      try {
+        unlinkSync(temp);
+      } catch {
+        // a temp name left behind is swept once this process has ended
+      }
       return { key, size, sha256 };
     } finally {
-      await unlink(temp).catch(() => undefined);
+      if (!published) await unlink(temp).catch(() => undefined);
     }
   }
 
   /**
-   * Writes the body into the temp file while hashing and counting, gives the file its mtime and
-   * fsyncs it: bytes and mtime are durable before the file is published.
+   * Streams a large (or unannounced) body into the temp file while hashing and counting, gives the
+   * file its mtime and fsyncs it: bytes and mtime are durable before the file is published.
    */
   private async receive(input: PutInput, temp: string): Promise<{ size: number; sha256: string }> {
     // The file is created before any byte is read, and closed before put's cleanup runs, so a
     // body that fails early can never leave a temp file created after the cleanup.
     const handle = await createTemp(temp);
     try {
-      const result = isSmallBody(input) ? await writeWhole(handle, input) : await writeStreamed(handle, input);
+      const result = await writeStreamed(handle, input);
       // On the open file (futimens), not by path: one lookup less, and the fsync below covers it.
       await handle.utimes(input.mtime, input.mtime);
       await handle.sync();
-      // What the filesystem holds is what went through: checked before the file is published.
-      const { size } = await handle.stat();
-      if (size !== result.size) throw new DestinationError('io', `${temp}: the filesystem holds ${size} bytes of the ${result.size} written; check the disk`);
+      checkHolds(temp, (await handle.stat()).size, result.size);
       return result;
     } finally {
       await handle.close();
@@ -237,7 +275,7 @@ export class DiskSink implements Sink {
       const owner = input.ownerOf(key);
       if (owner === 'another-item') continue;
       try {
-        await link(temp, path);
+        linkSync(temp, path);
         this.unsynced.add(dirname(path));
         return key;
       } catch (error) {
