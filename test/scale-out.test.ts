@@ -15,7 +15,9 @@ describe('scale-out: two workers, one rate', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({ preset: 'large', items: ITEMS });
-    await Promise.all([stack.spawnWorker('worker-a'), stack.spawnWorker('worker-b')]);
+    // Two activities at a time each: six batches in flight cannot all run on one worker (the server
+    // hands a workflow's activities eagerly to the worker that ran its workflow task, when it can).
+    await Promise.all([stack.spawnWorker('worker-a', {}, ['--concurrency', '2']), stack.spawnWorker('worker-b', {}, ['--concurrency', '2'])]);
   });
   after(() => stack?.close());
 

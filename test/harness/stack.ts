@@ -32,7 +32,7 @@ export interface Stack {
   inProcessWorker(concurrency?: number): Promise<{ worker: Worker; close: () => Promise<void> }>;
   /** `gphotos-backup worker` as a separate process (log under dir). */
   /** A worker in a child process (`gphotos-backup worker`); `extraEnv` overrides its environment. */
-  spawnWorker(name?: string, extraEnv?: Record<string, string>): Promise<ManagedProcess>;
+  spawnWorker(name?: string, extraEnv?: Record<string, string>, extraArgs?: readonly string[]): Promise<ManagedProcess>;
   close(): Promise<void>;
 }
 
@@ -81,11 +81,11 @@ export async function startStack(emulatorOptions: EmulatorOptions, options: { he
       });
       return { worker, close: () => connection.close() };
     },
-    async spawnWorker(name = 'worker', extraEnv = {}) {
+    async spawnWorker(name = 'worker', extraEnv = {}, extraArgs = []) {
       const proc = await ManagedProcess.start({
         name,
         command: process.execPath,
-        args: [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'worker'],
+        args: [join(packageRoot(), 'dist', 'src', 'cli', 'main.js'), 'worker', ...extraArgs],
         env: env(extraEnv),
         logFile: join(dir, `${name}.log`),
       });
