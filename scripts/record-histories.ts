@@ -13,6 +13,9 @@ import { packageRoot } from '../src/tools/tools.js';
 import { backup } from '../src/workflows/backup.js';
 import { listLibrary } from '../src/workflows/list-library.js';
 import { pick } from '../src/workflows/pick.js';
+import { importTakeout } from '../src/workflows/import-takeout.js';
+import { DEFAULT_TAKEOUT_OPTIONS } from '../src/workflows/takeout-messages.js';
+import { truncatePart, writeTakeout } from '../test/harness/takeout-fixture.js';
 import { DEFAULT_PICK_OPTIONS, pickProgressQuery, type PickOptions } from '../src/workflows/pick-messages.js';
 import { DEFAULT_BACKUP_OPTIONS, pauseSignal, progressQuery, resumeSignal, SEARCH_ATTRIBUTES, type BackupOptions } from '../src/workflows/messages.js';
 import { historyToJson } from '../test/harness/history-json.js';
@@ -247,6 +250,40 @@ async function pickedAcrossContinueAsNew(rec: Recording): Promise<void> {
   await save(rec, 'pick-continued-while-waiting', handle);
 }
 
+/** Starts a Takeout import the way `gphotos-backup import-takeout` does into a fresh folder. */
+function startImport(rec: Recording, workflowId: string, parts: readonly string[]): Promise<WorkflowHandleWithFirstExecutionRunId<typeof importTakeout>> {
+  const dest = join(tempDir('record'), 'photos');
+  const attributes = { [SEARCH_ATTRIBUTES.destination]: dest, [SEARCH_ATTRIBUTES.source]: 'takeout' };
+  return rec.stack.client.workflow.start(importTakeout, {
+    taskQueue: rec.stack.taskQueue,
+    workflowId,
+    args: [{ destination: { kind: 'disk', path: dest }, parts, options: DEFAULT_TAKEOUT_OPTIONS }],
+    memo: { destination: dest, source: 'takeout' },
+    typedSearchAttributes: Object.entries(attributes).map(([key, value]) => ({ key: defineSearchAttributeKey(key, SearchAttributeType.KEYWORD), value })),
+  });
+}
+
+/** A three-part zip Takeout imported whole. */
+async function takeoutImported(rec: Recording): Promise<void> {
+  const fixture = await writeTakeout(tempDir('record-takeout'), { format: 'zip', parts: 3 });
+  const handle = await startImport(rec, 'takeout/imported', fixture.parts);
+  const summary = await handle.result();
+  if (summary.stored !== fixture.items.length) throw new Error(`the import stored ${summary.stored} of ${fixture.items.length}`);
+  await save(rec, 'takeout-imported', handle);
+}
+
+/** The last part still downloading: the others are imported, and the run fails naming the part. */
+async function takeoutTruncatedPart(rec: Recording): Promise<void> {
+  const fixture = await writeTakeout(tempDir('record-takeout'), { format: 'tgz', parts: 3 });
+  await truncatePart(fixture.parts.at(-1) as string, 0.5);
+  const handle = await startImport(rec, 'takeout/truncated', fixture.parts);
+  await handle.result().then(
+    () => Promise.reject(new Error('an import with a truncated part completed')),
+    () => undefined,
+  );
+  await save(rec, 'takeout-truncated-part', handle);
+}
+
 function onlyFromArgs(): string | undefined {
   const at = process.argv.indexOf('--only');
   return at > 0 ? process.argv[at + 1] : undefined;
@@ -281,6 +318,8 @@ const PLANS: readonly StackPlan[] = [
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 10 },
     scenarios: [pickedAcrossContinueAsNew],
   },
+  // The importTakeout workflow: a whole import, and one with a part still downloading.
+  { name: 'takeout', emulator: { preset: 'large', items: 10 }, scenarios: [takeoutImported, takeoutTruncatedPart] },
 ];
 
 async function main(): Promise<void> {

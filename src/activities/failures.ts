@@ -8,6 +8,7 @@ import { GooglePhotosError } from '../google/errors.js';
 import { DestinationError, isS3Error, judgeS3Error, s3DestinationError } from '../sinks/errors.js';
 import { FAILURE_TYPES } from '../workflows/messages.js';
 import { isIoError } from './item-errors.js';
+import { TakeoutArchiveError } from '../sources/takeout/archive.js';
 
 function googleFailure(error: GooglePhotosError): ApplicationFailure {
   if (error.kind === FAILURE_TYPES.dailyQuota) {
@@ -28,6 +29,9 @@ export function toActivityFailure(error: unknown, where?: string): unknown {
   if (error instanceof DestinationError) return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.destination);
   if (error instanceof ConfigError) return ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.config);
   if (error instanceof GooglePhotosError) return googleFailure(error);
+  if (error instanceof TakeoutArchiveError) {
+    return error.retryable ? ApplicationFailure.create({ message: error.message, type: FAILURE_TYPES.takeoutArchive }) : ApplicationFailure.nonRetryable(error.message, FAILURE_TYPES.takeoutArchive);
+  }
   if (isIoError(error)) return error;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return ApplicationFailure.create({ message: `internal error: ${message}`, type: FAILURE_TYPES.bug, nonRetryable: true, cause: error instanceof Error ? error : undefined });

@@ -15,6 +15,7 @@ import { LibrarySource } from '../sources/library-source.js';
 import { alreadyStored, createDownloadActivity, type DownloadBatchInput, type DownloadBatchResult } from './download-batch.js';
 import { classified } from './failures.js';
 import { createPickerActivities } from './picker-sessions.js';
+import { createTakeoutActivities } from './takeout.js';
 import { BaseUrlCache } from './url-cache.js';
 import type { Manifest } from '../manifest/manifest.js';
 import type { Sink } from '../sinks/sink.js';
@@ -79,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createPickerActivities(picker),
+    ...createTakeoutActivities(),
     /** One page of the Library API as slim descriptors (no baseUrl ever leaves this activity). */
     async listLibraryPage(input: ListPageInput): Promise<DescriptorPage> {
       return classified(async () => {

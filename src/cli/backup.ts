@@ -21,7 +21,7 @@ Starting the same backup again attaches to the running one; a finished backup ru
 fetches what is new. A worker must be running (\`gphotos-backup worker\` or \`gphotos-backup dev\`).
 
 Since 2025-03-31 the Library API lists only items this app created. The rest of a library is
-reachable through the Picker API (\`gphotos-backup pick\`) or Google Takeout (not supported yet).
+reachable through the Picker API (\`gphotos-backup pick\`) or Google Takeout (\`gphotos-backup import-takeout\`).
 
 Options:
   --dest DEST           destination folder or s3://bucket/prefix (required)

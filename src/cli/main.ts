@@ -7,6 +7,7 @@ import { controlCommand } from './control.js';
 import { devCommand } from './dev.js';
 import { emulatorCommand } from './emulator.js';
 import { EXIT, exitCodeFor, UsageError } from './exit.js';
+import { importTakeoutCommand } from './import-takeout.js';
 import { pickCommand } from './pick.js';
 import { scheduleCommand } from './schedule.js';
 import { setupCommand } from './setup.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   auth: { summary: 'sign in to Google and manage stored accounts (login, list, logout)', run: authCommand },
   backup: { summary: 'start (or attach to) a durable backup into a folder; --follow, --wait', run: backupCommand },
   pick: { summary: 'back up the photos you pick in Google Photos (Picker API); --follow, --wait', run: pickCommand },
+  'import-takeout': { summary: 'import Google Takeout archives (originals with dates, places, albums); --follow, --wait', run: importTakeoutCommand },
   schedule: { summary: 'run backups (or Picker rounds) on a Temporal Schedule: create, list, describe, pause, ...', run: scheduleCommand },
   setup: { summary: 'register the search attributes on a production namespace (dev does it itself)', run: setupCommand },
   status: { summary: 'show the progress or outcome of a backup or pick; without an id, the recent ones', run: (argv) => controlCommand('status', argv) },
@@ -41,7 +43,7 @@ Keep a verified copy of your Google Photos on disk or S3, orchestrated by Tempor
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(14)} ${command.summary}`)
   .join('\n')}
 
 Run \`gphotos-backup <command> --help\` for a command's options.

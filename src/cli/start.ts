@@ -11,20 +11,22 @@ import { SEARCH_ATTRIBUTES } from '../workflows/messages.js';
 
 /** What the workflow is about: shown in the memo, filtered by in the Web UI. */
 export interface StartLabels {
-  readonly account: AccountRef;
+  /** Absent for a Takeout import (its archives name no sign-in). */
+  readonly account?: AccountRef;
   readonly destination: DestinationSpec;
   readonly source: SourceName;
 }
 
 /** What a started workflow carries about itself: memo, search attributes, and the Web UI's one-line summary. */
 export function workflowLabels(about: StartLabels): { memo: Record<string, string>; typedSearchAttributes: SearchAttributePair[]; staticSummary: string } {
-  const labels = { account: accountLabel(about.account), destination: destinationLabel(about.destination), source: about.source };
-  const attributes = { [SEARCH_ATTRIBUTES.account]: labels.account, [SEARCH_ATTRIBUTES.destination]: labels.destination, [SEARCH_ATTRIBUTES.source]: labels.source };
+  const account = about.account && accountLabel(about.account);
+  const labels = { ...(account !== undefined ? { account } : {}), destination: destinationLabel(about.destination), source: about.source };
+  const attributes = { ...(account !== undefined ? { [SEARCH_ATTRIBUTES.account]: account } : {}), [SEARCH_ATTRIBUTES.destination]: labels.destination, [SEARCH_ATTRIBUTES.source]: labels.source };
   const from = about.source === 'picker' ? 'Google Photos, picked' : about.source === 'takeout' ? 'Google Takeout' : 'Google Photos';
   return {
     memo: labels,
     typedSearchAttributes: Object.entries(attributes).map(([name, value]) => ({ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value })),
-    staticSummary: `${from} (${labels.account}) → ${labels.destination}`,
+    staticSummary: `${from}${account !== undefined ? ` (${account})` : ''} → ${labels.destination}`,
   };
 }
 

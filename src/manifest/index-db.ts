@@ -5,9 +5,7 @@
 // damaged, of another format, or behind records it cannot account for. Several processes on one
 // machine share it (WAL mode); every change runs in one write transaction, so two workers that
 // catch up at once never apply the same records twice or out of order.
-import Database from 'better-sqlite3';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { CacheDb } from '../cache-db.js';
 import type { KeyOwnership } from '../sinks/sink.js';
 import { identityOf, type ManifestEntry } from './entries.js';
 import { recordFingerprint, type RepairMark } from './repair.js';
@@ -18,7 +16,6 @@ const FORMAT = '1';
 const PAGE = 500;
 
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS items (
     id TEXT NOT NULL UNIQUE,
     key TEXT NOT NULL,
@@ -37,49 +34,18 @@ const LOOKUPS = `
   CREATE INDEX IF NOT EXISTS items_identity ON items (identity) WHERE identity IS NOT NULL AND same_as IS NULL;
   CREATE INDEX IF NOT EXISTS items_anon ON items (anon_size) WHERE anon_size IS NOT NULL AND same_as IS NULL;`;
 
-function isCorrupt(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
-}
-
-function connect(file: string): Database.Database {
-  const db = new Database(file, { timeout: 60_000 });
-  try {
-    db.pragma('journal_mode = WAL');
-    // The index can always be rebuilt: a commit need not reach the disk before the call returns.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('cache_size = -16000'); // 16 MB of pages per connection, whatever the size of the index
-    db.exec(SCHEMA + LOOKUPS);
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-}
-
-export class IndexDb {
-  private readonly db: Database.Database;
+export class IndexDb extends CacheDb {
   private readonly sql;
 
   private constructor(
-    readonly file: string,
+    file: string,
     readonly destination: string,
   ) {
-    mkdirSync(dirname(file), { recursive: true });
-    try {
-      this.db = connect(file);
-    } catch (error) {
-      if (!isCorrupt(error)) throw error;
-      // A damaged cache is thrown away: the destination's records rebuild it.
-      for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-      this.db = connect(file);
-    }
+    super(file, SCHEMA + LOOKUPS);
     this.sql = this.statements();
     this.writing(() => {
       if (this.meta('format') === FORMAT && this.meta('destination') === destination) return;
       this.clearAll();
-      this.setMeta('format', FORMAT);
-      this.setMeta('destination', destination);
     });
   }
 
@@ -91,8 +57,6 @@ export class IndexDb {
   private statements() {
     const db = this.db;
     return {
-      meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?'),
-      setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)'),
       lapse: db.prepare<[string, string]>('DELETE FROM condemned WHERE fp = (SELECT fp FROM items WHERE id = ?) AND fp <> ?'),
       put: db.prepare<[string, string, string | null, number | null, string | null, string, string]>(
         'INSERT OR REPLACE INTO items (id, key, identity, anon_size, same_as, fp, json) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -113,19 +77,6 @@ export class IndexDb {
       cover: db.prepare<[string]>('INSERT OR IGNORE INTO covered (name) VALUES (?)'),
       isCovered: db.prepare<[string], { name: string }>('SELECT name FROM covered WHERE name = ?'),
     };
-  }
-
-  /** Runs `work` in one write transaction (BEGIN IMMEDIATE: other processes wait their turn). */
-  writing<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
-  }
-
-  meta(name: string): string | undefined {
-    return this.sql.meta.get(name)?.value;
-  }
-
-  setMeta(name: string, value: string): void {
-    this.sql.setMeta.run(name, value);
   }
 
   /** Forgets every record, mark and consumed source (the caller then reads them all again). */
@@ -247,7 +198,4 @@ export class IndexDb {
     for (const { name } of this.sql.consumedNames.all()) if (!keep(name)) this.sql.forget.run(name);
   }
 
-  close(): void {
-    this.db.close();
-  }
 }

@@ -339,6 +339,18 @@ export class DiskSink implements Sink {
     }
   }
 
+  async remove(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    await onDisk(path, async () => {
+      try {
+        await unlink(path);
+        this.unsynced.add(dirname(path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    });
+  }
+
   /** A stat: files carry no media id and are always readable. */
   head(key: string): Promise<ObjectInfo | undefined> {
     return this.stat(key);

@@ -8,6 +8,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
@@ -387,6 +388,10 @@ export class S3Sink implements Sink {
       if (!this.warnedNoTagging) console.warn(`${this.location}: the server does not support object tags; sha256 of large objects is kept in the manifest only`);
       this.warnedNoTagging = true;
     }
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
   }
 
   async stat(key: string): Promise<{ size: number } | undefined> {

@@ -74,6 +74,11 @@ export interface Sink {
    * may be batched). A crash before flush costs at most a re-download, never a partial file.
    */
   flush(): Promise<void>;
+  /**
+   * Removes a published object (an item moved to its right key once its capture time became
+   * known: the new copy is recorded first). Removing what is not there is no error.
+   */
+  remove(key: string): Promise<void>;
   /** Removes what interrupted writes left behind (temp files of dead writers); returns how many. */
   sweep(): Promise<number>;
 }

@@ -5,6 +5,7 @@ import type { ItemFailure } from '../activities/download-batch.js';
 import { formatBytes } from '../format.js';
 import type { BackupProgress } from './messages.js';
 import type { PickProgress } from './pick-messages.js';
+import type { TakeoutProgress } from './takeout-messages.js';
 
 const FAILURES_SHOWN = 5;
 
@@ -55,6 +56,19 @@ export function pickDetails(p: PickProgress, now: number): string {
     ...(waiting ? [`Waiting for the person to pick in Google Photos: [open the Picker](${p.pickerUri})${p.expireTime ? ` (until ${utcTime(p.expireTime, now)})` : ''}`, `- ${p.polls} polls so far`] : []),
     ...(waiting ? [] : countLines(p, 'picked')),
     ...(p.stillProcessing > 0 ? [`- ${p.stillProcessing} videos still processing at Google`] : []),
+    ...failureLines(p.recentFailures, p.failed),
+  ].join('\n');
+}
+
+export function takeoutDetails(p: TakeoutProgress): string {
+  const parts = p.status === 'scanning' ? `${p.partsScanned} of ${p.parts} parts scanned` : `${p.partsImported} of ${p.parts} parts imported`;
+  return [
+    `**Takeout import: ${p.status}** (${parts})`,
+    ...countLines(p, 'items planned'),
+    ...(p.duplicates > 0 ? [`- ${p.duplicates} copies in album folders (stored once)`] : []),
+    ...(p.unmatched > 0 ? [`- ${p.unmatched} media files without a JSON sidecar (stored anyway)`] : []),
+    ...(p.leftOut > 0 ? [`- ${p.leftOut} left out (Trash, Failed Videos)`] : []),
+    ...(p.partProblems.length > 0 ? ['', `**Parts that cannot be read** (${p.partProblems.length}):`, ...p.partProblems.slice(0, FAILURES_SHOWN).map((x) => `- ${x.reason}`)] : []),
     ...failureLines(p.recentFailures, p.failed),
   ].join('\n');
 }

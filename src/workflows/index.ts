@@ -2,3 +2,4 @@
 export { backup } from './backup.js';
 export { listLibrary } from './list-library.js';
 export { pick } from './pick.js';
+export { importTakeout } from './import-takeout.js';

@@ -21,6 +21,8 @@ export const FAILURE_TYPES = {
   destination: 'destination',
   /** A bug in our code (neither classified nor I/O): the batch's items are recorded as failed. */
   bug: 'bug',
+  /** A Takeout part that cannot be read (truncated, corrupt, not an archive): it is left out of the import. */
+  takeoutArchive: 'takeout-archive',
 } as const;
 
 /** Memo keys the workflow keeps up to date for the Web UI (besides those set at start). */

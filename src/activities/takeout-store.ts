@@ -1,0 +1,233 @@
+// Stores the planned items of one Takeout part: streams the part's entries in archive order
+// (sources/takeout/archive.ts), and for each planned item the destination does not hold yet puts
+// the bytes unchanged into the sink (dated and laid out by the JSON's photoTakenTime, mtime set),
+// writes the JSON sidecar as Takeout gave it and an XMP sidecar beside it, and records it in the
+// manifest (source `takeout`). Every 50 items the names and records are made durable and the
+// heartbeat says which entry comes next, so a killed worker's retry resumes inside the archive.
+// A damaged entry fails its item only; a truncated or unreadable part, or the destination
+// refusing writes, stops the part.
+import type { Context } from '@temporalio/activity';
+import type { Manifest, ManifestEntry } from '../manifest/manifest.js';
+import { candidateKeys } from '../sinks/layout.js';
+import type { Sink, StoredObject } from '../sinks/sink.js';
+import { TakeoutArchiveError, openArchive, type ArchiveEntry } from '../sources/takeout/archive.js';
+import type { CatalogPart, TakeoutCatalog } from '../sources/takeout/catalog.js';
+import type { TakeoutItem } from '../sources/takeout/plan.js';
+import { xmpSidecar } from '../sources/takeout/xmp.js';
+import type { Readable } from 'node:stream';
+import { alreadyStored } from './download-batch.js';
+import type { ItemFailure } from './batch-progress.js';
+
+/** Items between two flushes (and heartbeats that move the resume point). */
+const FLUSH_EVERY = 50;
+/** Failures kept in the result (the destination's failures.jsonl has all). */
+const FAILURES_KEPT = 20;
+
+export interface ImportPartResult {
+  readonly stored: number;
+  readonly storedBytes: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly recentFailures: readonly ItemFailure[];
+}
+
+/** What a heartbeat carries: where a retried attempt starts, and the counts up to there. */
+export interface ImportHeartbeat extends ImportPartResult {
+  /** The first entry index not yet known to be stored durably. */
+  readonly next: number;
+}
+
+export interface PartImportDeps {
+  readonly ctx: Context;
+  readonly catalog: TakeoutCatalog;
+  readonly part: CatalogPart;
+  readonly sink: Sink;
+  readonly manifest: Manifest;
+  /** The destination, for messages. */
+  readonly where: string;
+}
+
+/** The capture time as the manifest and the layout take it (RFC 3339, UTC). */
+function creationTimeOf(item: TakeoutItem): string | undefined {
+  const seconds = item.metadata?.takenAt;
+  return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString();
+}
+
+/**
+ * The name the manifest records: the uploaded name (JSON title) for an original, which is how
+ * the API names the same photo; an edited copy or companion shares its original's JSON, so it
+ * keeps its own file name.
+ */
+function recordedName(item: TakeoutItem): string {
+  return item.role === 'original' && item.metadata?.title ? item.metadata.title : item.name;
+}
+
+/** Stored from a Takeout without a capture time, while the plan now has the item's JSON. */
+function isIncomplete(entry: ManifestEntry, item: TakeoutItem): boolean {
+  return entry.source === 'takeout' && entry.sameAs === undefined && entry.creationTime === undefined && item.sidecar !== undefined;
+}
+
+export class PartImport {
+  private counts: { stored: number; storedBytes: number; skipped: number; failed: number };
+  private readonly failures: ItemFailure[];
+  private next: number;
+  private sinceFlush = 0;
+  /** The entry whose damage failed its item last (the reader then stops; it is resumed after it). */
+  private damaged: number | undefined;
+
+  constructor(
+    private readonly deps: PartImportDeps,
+    resume?: ImportHeartbeat,
+  ) {
+    this.counts = { stored: resume?.stored ?? 0, storedBytes: resume?.storedBytes ?? 0, skipped: resume?.skipped ?? 0, failed: resume?.failed ?? 0 };
+    this.failures = [...(resume?.recentFailures ?? [])];
+    this.next = resume?.next ?? 0;
+  }
+
+  async run(): Promise<ImportPartResult> {
+    const { ctx, catalog, part } = this.deps;
+    const archive = await openArchive(part.path);
+    try {
+      const wanted = (entry: ArchiveEntry) => catalog.itemAt(part.id, entry.index) !== undefined;
+      for (let from = this.next; ; ) {
+        try {
+          await archive.read({ wanted, from, signal: ctx.cancellationSignal }, (entry, body) => this.entry(entry, body));
+          break;
+        } catch (error) {
+          // A damaged zip entry failed its item; the reader stops there, and goes on after it. A
+          // damaged tgz cannot be read past the damage: the part stops.
+          const damaged = this.damaged;
+          this.damaged = undefined;
+          if (damaged === undefined || archive.format === 'tgz' || !(error instanceof TakeoutArchiveError) || error.problem !== 'corrupt') throw error;
+          from = damaged + 1;
+        }
+      }
+    } finally {
+      await archive.close();
+    }
+    await this.flush(Number.MAX_SAFE_INTEGER);
+    return this.result();
+  }
+
+  private result(): ImportPartResult {
+    return { ...this.counts, recentFailures: this.failures };
+  }
+
+  private async entry(entry: ArchiveEntry, body: Readable): Promise<void> {
+    const id = this.deps.catalog.itemAt(this.deps.part.id, entry.index);
+    const json = id === undefined ? undefined : this.deps.catalog.item(id);
+    if (json === undefined) return;
+    const item = JSON.parse(json) as TakeoutItem;
+    try {
+      await this.store(item, body);
+    } catch (error) {
+      if (!(error instanceof TakeoutArchiveError) || error.problem !== 'corrupt') throw error;
+      await this.fail(item, error.message);
+      this.damaged = entry.index;
+    }
+    if (++this.sinceFlush >= FLUSH_EVERY) await this.flush(entry.index + 1);
+  }
+
+  /** One item: skipped when stored already (or completed, see below), else bytes, sidecars, manifest record. */
+  private async store(item: TakeoutItem, body: Readable): Promise<void> {
+    const { sink, manifest } = this.deps;
+    const creationTime = creationTimeOf(item);
+    if (await alreadyStored(manifest, sink, item.id)) {
+      const entry = manifest.get(item.id);
+      if (entry && isIncomplete(entry, item)) return this.complete(entry, item, body, creationTime);
+      return this.foundStored(entry);
+    }
+    const stored = await this.put(item, body, creationTime);
+    await this.writeSidecars(stored.key, item);
+    await this.record(item, stored, creationTime);
+  }
+
+  /**
+   * An item stored by an import that had its media but not its JSON (in a part not seen then):
+   * with a capture time now, it is stored again at its dated key, recorded there, and the undated
+   * copy removed (after the record: a crash in between leaves a spare copy, never none); without
+   * one, it gets its sidecars where it is.
+   */
+  private async complete(entry: ManifestEntry, item: TakeoutItem, body: Readable, creationTime: string | undefined): Promise<void> {
+    const { sink } = this.deps;
+    if (creationTime === undefined) {
+      if (await sink.stat(`${entry.key}.json`)) return this.foundStored(entry);
+      await this.writeSidecars(entry.key, item);
+      this.counts.stored++;
+      return;
+    }
+    const stored = await this.put(item, body, creationTime);
+    await this.writeSidecars(stored.key, item);
+    await this.record(item, stored, creationTime);
+    if (stored.key !== entry.key) for (const key of [entry.key, `${entry.key}.xmp`, `${entry.key}.json`]) await sink.remove(key);
+  }
+
+  private put(item: TakeoutItem, body: Readable, creationTime: string | undefined): Promise<StoredObject> {
+    const { ctx, manifest } = this.deps;
+    return this.deps.sink.put({
+      candidates: candidateKeys({ id: item.id, filename: item.name, mimeType: item.mimeType, ...(creationTime ? { creationTime } : {}) }),
+      body,
+      expectedSize: item.size,
+      mimeType: item.mimeType,
+      // Undated items keep the time they were stored, as API items do.
+      mtime: creationTime ? new Date(creationTime) : new Date(),
+      mediaId: item.id,
+      originalFilename: item.name,
+      ownerOf: (key) => manifest.ownerOf(key, item.id),
+      signal: ctx.cancellationSignal,
+      repair: manifest.needsRepair(item.id),
+      onProgress: () => ctx.heartbeat(this.heartbeat()),
+    });
+  }
+
+  /** The JSON as Takeout gave it (when the item has one) and the XMP made from it. */
+  private async writeSidecars(key: string, item: TakeoutItem): Promise<void> {
+    const sidecar = item.sidecar && this.deps.catalog.entry(item.sidecar.part, item.sidecar.index)?.text;
+    if (sidecar !== undefined) await this.deps.sink.writeText(`${key}.json`, sidecar, item.id);
+    await this.deps.sink.writeText(`${key}.xmp`, xmpSidecar(item.metadata), item.id);
+  }
+
+  private async record(item: TakeoutItem, stored: StoredObject, creationTime: string | undefined): Promise<void> {
+    await this.deps.manifest.record({
+      id: item.id,
+      key: stored.key,
+      size: stored.size,
+      sha256: stored.sha256,
+      ...(creationTime ? { creationTime } : {}),
+      filename: recordedName(item),
+      source: 'takeout',
+      storedAt: new Date().toISOString(),
+    });
+    this.counts.stored++;
+    this.counts.storedBytes += stored.size;
+  }
+
+  /** Stored by an earlier attempt of this very activity (killed before its heartbeat said so) counts as stored. */
+  private foundStored(entry: ManifestEntry | undefined): void {
+    if (entry && Date.parse(entry.storedAt) >= this.deps.ctx.info.scheduledTimestampMs) {
+      this.counts.stored++;
+      this.counts.storedBytes += entry.size;
+    } else this.counts.skipped++;
+  }
+
+  private async fail(item: TakeoutItem, reason: string): Promise<void> {
+    const failure: ItemFailure = { id: item.id, filename: item.name, reason, attempts: 1, kind: 'refused' };
+    await this.deps.manifest.recordFailure({ ...failure, at: new Date().toISOString() });
+    this.counts.failed++;
+    if (this.failures.length < FAILURES_KEPT) this.failures.push(failure);
+    this.deps.ctx.log.warn('a Takeout entry could not be stored', { item: item.name, folder: item.folder, reason });
+  }
+
+  /** Makes what is stored durable, then moves the resume point to `next`. */
+  private async flush(next: number): Promise<void> {
+    await this.deps.sink.flush();
+    await this.deps.manifest.flush();
+    this.sinceFlush = 0;
+    this.next = Math.max(this.next, next);
+    this.deps.ctx.heartbeat(this.heartbeat());
+  }
+
+  private heartbeat(): ImportHeartbeat {
+    return { ...this.result(), next: this.next };
+  }
+}

@@ -1,0 +1,131 @@
+// `gphotos-backup import-takeout`: starts (or attaches to) the durable import of Google Takeout
+// archive parts into a destination, prints its workflow id and Web UI link, and optionally
+// follows or waits for it.
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { destinationHash, destinationLabel, type DestinationSpec } from '../destination.js';
+import { importTakeout } from '../workflows/import-takeout.js';
+import { DEFAULT_TAKEOUT_OPTIONS, takeoutProgressQuery, type TakeoutInput, type TakeoutProgress, type TakeoutSummary } from '../workflows/takeout-messages.js';
+import { flag, intOption, parse, type Parsed } from './args.js';
+import { failureLines, reportOutcome } from './backup.js';
+import { EXIT, UsageError } from './exit.js';
+import { barLine, follow, formatBytes, type Rate } from './progress.js';
+import { startForDestination } from './start.js';
+import { connect, destination, S3_HELP, S3_OPTIONS, webUiLink } from './target.js';
+
+export const IMPORT_TAKEOUT_HELP = `Usage: gphotos-backup import-takeout ARCHIVE_OR_FOLDER... --dest DIR|s3://BUCKET/PREFIX [options]
+
+Import a Google Takeout export of Google Photos: the only route to the original files (with
+their GPS data and unchanged video) and to a whole library at once. Give every part of the
+export (takeout-…-001.zip, -002.zip, … or .tgz; or folders where parts were extracted); a
+photo's JSON may sit in another part than the photo itself. Each item is stored once (a photo in
+a year folder and in albums too is one item) under YYYY/MM/<name> by its capture time, with
+its bytes unchanged, its mtime set, the JSON as Takeout gave it (<file>.json) and an XMP
+sidecar (<file>.xmp: capture time, place, description, favourite) that photo managers read.
+Albums are listed in .gphotos-backup/takeout-albums.jsonl. Items already in the destination
+(from an earlier import) are not written again. Trash and Failed Videos are left out unless
+asked for. A part that cannot be read (still downloading, damaged) is named and left out: the
+rest is imported, and importing again once the part is whole completes the import.
+The paths must be readable by the worker (the same machine, or the same mount in a container).
+A worker must be running (\`gphotos-backup worker\` or \`gphotos-backup dev\`).
+
+Options:
+  --dest DEST             destination folder or s3://bucket/prefix (required)
+${S3_HELP}
+  --include-trash         import the Trash folder too
+  --include-failed-videos import the "Failed Videos" folder too
+  --concurrency N         parts read at once (default: ${DEFAULT_TAKEOUT_OPTIONS.concurrency})
+  --follow                show live progress until the import ends
+  --wait                  block until the import ends
+  --json                  print machine-readable output
+  -h, --help              show this help
+
+Exit codes (with --wait or --follow): 0 every item is stored; 1 some items or parts could not be
+stored or read (they are listed); 2 bad usage (a path that does not exist, no --dest).`;
+
+export const IMPORT_TAKEOUT_OPTIONS = {
+  ...S3_OPTIONS,
+  dest: { type: 'string' },
+  concurrency: { type: 'string' },
+  'include-trash': { type: 'boolean' },
+  'include-failed-videos': { type: 'boolean' },
+  follow: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Business id: importing into the same destination again while an import runs attaches to it. */
+export function takeoutWorkflowId(dest: DestinationSpec): string {
+  return `takeout/${destinationHash(dest)}`;
+}
+
+/** The parts as absolute paths; a path that does not exist is a usage error. */
+async function partsOf(paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) throw new UsageError('name the Takeout parts to import: takeout-…-001.zip … (or extracted folders)');
+  const parts = [...new Set(paths.map((p) => resolve(p)))];
+  for (const part of parts) {
+    const info = await stat(part).catch(() => undefined);
+    if (!info) throw new UsageError(`${part} does not exist`);
+    if (!info.isFile() && !info.isDirectory()) throw new UsageError(`${part} is neither a file nor a folder`);
+  }
+  return parts;
+}
+
+export async function takeoutInput(parsed: Parsed): Promise<TakeoutInput> {
+  return {
+    destination: destination(parsed),
+    parts: await partsOf(parsed.positionals),
+    options: {
+      ...DEFAULT_TAKEOUT_OPTIONS,
+      includeTrash: flag(parsed, 'include-trash'),
+      includeFailedVideos: flag(parsed, 'include-failed-videos'),
+      concurrency: intOption(parsed, 'concurrency', { min: 1, max: 16 }) ?? DEFAULT_TAKEOUT_OPTIONS.concurrency,
+    },
+  };
+}
+
+export function takeoutLine(p: TakeoutProgress, rate: Rate): string {
+  if (p.status === 'scanning' || p.status === 'planning') return `${p.status}: ${p.partsScanned} of ${p.parts} parts scanned`;
+  const tail = `${p.failed > 0 ? ` · ${p.failed} failed` : ''} · ${p.partsImported}/${p.parts} parts${p.status === 'importing' ? '' : ` · ${p.status}`}`;
+  return barLine({ done: p.stored + p.skipped + p.failed, total: p.listed, complete: true, bytes: p.storedBytes }, rate, tail);
+}
+
+export function takeoutSummaryLines(s: TakeoutSummary): string[] {
+  const lines = [`Takeout import done: ${s.listed} items in ${s.parts} parts, ${s.stored} stored (${formatBytes(s.storedBytes)}), ${s.skipped} already there, ${s.failed} failed.`];
+  if (s.duplicates > 0) lines.push(`${s.duplicates} copies in album folders were the same items (stored once); ${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
+  else if (s.albums > 0) lines.push(`${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
+  if (s.unmatched > 0) {
+    lines.push(`${s.unmatched} media files had no JSON sidecar (stored anyway; without a capture time they go under unknown-date/):`);
+    lines.push(...s.unmatchedSample.map((name) => `  no JSON: ${name}`));
+    if (s.unmatched > s.unmatchedSample.length) lines.push(`  ... and ${s.unmatched - s.unmatchedSample.length} more`);
+  }
+  if (s.leftOut > 0) lines.push(`${s.leftOut} files in Trash or Failed Videos were left out (--include-trash, --include-failed-videos).`);
+  lines.push(...failureLines(s));
+  return lines;
+}
+
+export async function importTakeoutCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parse(argv, IMPORT_TAKEOUT_OPTIONS, true);
+  if (flag(parsed, 'help')) {
+    console.log(IMPORT_TAKEOUT_HELP);
+    return EXIT.ok;
+  }
+  const input = await takeoutInput(parsed);
+  const [json, wait, following] = [flag(parsed, 'json'), flag(parsed, 'wait'), flag(parsed, 'follow')];
+  const workflowId = takeoutWorkflowId(input.destination);
+  const { client, target, close } = await connect();
+  try {
+    const handle = await startForDestination(client, importTakeout, { taskQueue: target.taskQueue, workflowId, args: [input] }, { destination: input.destination, source: 'takeout' });
+    const link = webUiLink(target, workflowId);
+    if (json) console.log(JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, webUi: link ?? null }));
+    else {
+      console.log(`Takeout import ${workflowId}: ${input.parts.length} part${input.parts.length === 1 ? '' : 's'} into ${destinationLabel(input.destination)}`);
+      if (link) console.log(`Web UI: ${link}`);
+    }
+    if (!wait && !following) return EXIT.ok;
+    if (following && !json) await follow(handle, process.stderr, { read: () => handle.query(takeoutProgressQuery), line: takeoutLine });
+    return await reportOutcome(workflowId, handle.result(), json, { label: 'Takeout import', lines: takeoutSummaryLines, exitCode: (s) => (s.failed > 0 ? EXIT.failed : EXIT.ok) });
+  } finally {
+    await close();
+  }
+}

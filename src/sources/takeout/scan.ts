@@ -1,0 +1,157 @@
+// Scanning one Takeout part into the catalog: every entry of its Google Photos export (path,
+// folder, name, size, CRC-32 where the zip has one) and the text of every JSON file (sidecars and
+// album metadata: small, and needed to pair and date the media). A zip is scanned from its
+// central directory plus its JSON entries; a tgz in one pass over the whole stream, which also
+// proves the part complete. A part already scanned at the same size and time is not read again.
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { openArchive, type ArchiveEntry, type TakeoutArchive } from './archive.js';
+import type { CatalogEntry, CatalogPart, TakeoutCatalog } from './catalog.js';
+import { classifyTakeoutPath } from './paths.js';
+
+/** A JSON file larger than this is no sidecar (they hold a few hundred bytes): kept as 'other'. */
+const MAX_JSON_BYTES = 4 * 1024 * 1024;
+const ROWS_PER_TRANSACTION = 500;
+
+export interface ScanCounts {
+  readonly entries: number;
+  readonly media: number;
+  readonly sidecars: number;
+  /** Entries outside the Google Photos folder (other Google products, Takeout's index page). */
+  readonly outside: number;
+}
+
+export interface ScanResult extends ScanCounts {
+  readonly part: number;
+  readonly format: string;
+  /** False when the catalog knew the part already (same size and time). */
+  readonly scanned: boolean;
+}
+
+async function readText(body: Readable, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function wantsText(entry: CatalogEntry): boolean {
+  return (entry.kind === 'sidecar' || entry.kind === 'album-metadata') && entry.size <= MAX_JSON_BYTES;
+}
+
+/** Collects a part's entries and writes them to the catalog a few hundred at a time. */
+class PartScan {
+  private rows: CatalogEntry[] = [];
+  entries = 0;
+  media = 0;
+  sidecars = 0;
+  outside = 0;
+
+  constructor(
+    private readonly catalog: TakeoutCatalog,
+    readonly part: number,
+  ) {}
+
+  /** The catalog row of an archive entry (undefined outside the Google Photos folder). */
+  rowOf(entry: ArchiveEntry): CatalogEntry | undefined {
+    const where = classifyTakeoutPath(entry.path);
+    if (!where) return undefined;
+    return {
+      part: this.part,
+      index: entry.index,
+      path: entry.path,
+      folder: where.folder,
+      folderKind: where.folderKind,
+      name: where.name,
+      kind: where.fileKind,
+      size: entry.size,
+      ...(entry.crc32 !== undefined ? { crc: entry.crc32 } : {}),
+    };
+  }
+
+  add(entry: ArchiveEntry, row: CatalogEntry | undefined, text?: string): void {
+    this.entries++;
+    if (!row) {
+      this.outside++;
+      return;
+    }
+    if (row.kind === 'media') this.media++;
+    if (row.kind === 'sidecar') this.sidecars++;
+    this.rows.push(text === undefined ? row : { ...row, text });
+    if (this.rows.length >= ROWS_PER_TRANSACTION) this.flush();
+  }
+
+  flush(): void {
+    if (this.rows.length > 0) this.catalog.addEntries(this.rows);
+    this.rows = [];
+  }
+
+  counts(): ScanCounts {
+    return { entries: this.entries, media: this.media, sidecars: this.sidecars, outside: this.outside };
+  }
+}
+
+/** zip and folders: the listing first (no data read), then the JSON entries' texts. */
+async function scanListed(archive: TakeoutArchive, scan: PartScan, signal: AbortSignal | undefined, beat: () => void): Promise<void> {
+  const texts = new Map<number, CatalogEntry>();
+  for await (const entry of archive.entries(signal)) {
+    const row = scan.rowOf(entry);
+    if (row && wantsText(row)) texts.set(entry.index, row);
+    else scan.add(entry, row);
+  }
+  await archive.read({ wanted: (entry) => texts.has(entry.index), ...(signal ? { signal } : {}) }, async (entry, body) => {
+    const row = texts.get(entry.index);
+    scan.add(entry, row, await readText(body, MAX_JSON_BYTES));
+    texts.delete(entry.index);
+    beat();
+  });
+  // JSON entries the reader did not hand over cannot exist in a complete part; kept without text.
+  for (const row of texts.values()) scan.add({ path: row.path, size: row.size, index: row.index }, row);
+}
+
+/** tgz: one pass, the JSON texts read on the way, every other body skipped. */
+async function scanStreamed(archive: TakeoutArchive, scan: PartScan, signal: AbortSignal | undefined, beat: () => void): Promise<void> {
+  await archive.read({ wanted: () => true, ...(signal ? { signal } : {}) }, async (entry, body) => {
+    const row = scan.rowOf(entry);
+    scan.add(entry, row, row && wantsText(row) ? await readText(body, MAX_JSON_BYTES) : undefined);
+    beat();
+  });
+}
+
+function countsOf(catalog: TakeoutCatalog, part: CatalogPart): ScanResult {
+  const counts = JSON.parse(catalog.meta(`counts:${part.id}`) ?? '{}') as Partial<ScanCounts>;
+  return { part: part.id, format: part.format, scanned: false, entries: part.entries, media: counts.media ?? 0, sidecars: counts.sidecars ?? 0, outside: counts.outside ?? 0 };
+}
+
+/** Scans a part into the catalog unless it knows it at this size and time already. */
+export async function scanPart(catalog: TakeoutCatalog, path: string, options: { signal?: AbortSignal; beat?: () => void } = {}): Promise<ScanResult> {
+  const archive = await openArchive(path);
+  try {
+    const info = await stat(path);
+    const mtimeMs = Math.trunc(info.mtimeMs);
+    const known = catalog.part(path);
+    const size = info.isDirectory() ? 0 : info.size;
+    if (known?.scanned && known.size === size && known.mtimeMs === mtimeMs && !info.isDirectory()) return countsOf(catalog, known);
+    const id = catalog.beginPart(path, size, mtimeMs, archive.format);
+    const scan = new PartScan(catalog, id);
+    const beat = options.beat ?? (() => undefined);
+    if (archive.format === 'tgz') await scanStreamed(archive, scan, options.signal, beat);
+    else await scanListed(archive, scan, options.signal, beat);
+    scan.flush();
+    const counts = scan.counts();
+    catalog.writing(() => {
+      catalog.setMeta(`counts:${id}`, JSON.stringify(counts));
+      catalog.finishPart(id, counts.entries);
+    });
+    return { part: id, format: archive.format, scanned: true, ...counts };
+  } finally {
+    await archive.close();
+  }
+}
