@@ -137,9 +137,38 @@ export class PartImport {
       if (entry && isIncomplete(entry, item)) return this.complete(entry, item, body, creationTime);
       return this.foundStored(entry);
     }
+    const rendition = this.renditionOf(item, creationTime);
+    if (rendition) return this.supersede(rendition, item, body, creationTime as string);
     const stored = await this.put(item, body, creationTime);
     await this.writeSidecars(stored.key, item);
     await this.record(item, stored, creationTime);
+  }
+
+  /**
+   * The copy of this photo stored from the API (Library or Picker), if exactly one: the same
+   * uploaded name (the JSON's title) and capture time. Its bytes are a rendition (`=d` drops GPS).
+   */
+  private renditionOf(item: TakeoutItem, creationTime: string | undefined): ManifestEntry | undefined {
+    const title = item.metadata?.title;
+    if (item.role !== 'original' || title === undefined || creationTime === undefined) return undefined;
+    const found = this.deps.manifest.sameNameAndTime(title, creationTime).filter((entry) => entry.source !== 'takeout');
+    return found.length === 1 ? found[0] : undefined;
+  }
+
+  /**
+   * The Takeout original replaces the API rendition in place (same key, same item id in the
+   * sink's metadata), and the API item's record says so (`supersedes`: what was there); the
+   * Takeout item is recorded as that same item (`sameAs`), so neither route stores it again.
+   */
+  private async supersede(rendition: ManifestEntry, item: TakeoutItem, body: Readable, creationTime: string): Promise<void> {
+    const stored = await this.put(item, body, creationTime, rendition);
+    await this.writeSidecars(stored.key, item, rendition.id);
+    const { source, size, sha256, storedAt } = rendition;
+    await this.deps.manifest.record({ ...this.entryOf(item, stored, creationTime), id: rendition.id, supersedes: { source, size, sha256, storedAt } });
+    await this.deps.manifest.record({ ...this.entryOf(item, stored, creationTime), sameAs: rendition.id });
+    this.counts.stored++;
+    this.counts.storedBytes += stored.size;
+    this.deps.ctx.log.info('a Takeout original replaced the API copy of the same photo', { item: item.name, key: stored.key, apiId: rendition.id });
   }
 
   /**
@@ -162,33 +191,37 @@ export class PartImport {
     if (stored.key !== entry.key) for (const key of [entry.key, `${entry.key}.xmp`, `${entry.key}.json`]) await sink.remove(key);
   }
 
-  private put(item: TakeoutItem, body: Readable, creationTime: string | undefined): Promise<StoredObject> {
+  /** Stores the bytes; over `rendition`, at its key and under its id (the sink replaces that item's own object). */
+  private put(item: TakeoutItem, body: Readable, creationTime: string | undefined, rendition?: ManifestEntry): Promise<StoredObject> {
     const { ctx, manifest } = this.deps;
+    const keys = candidateKeys({ id: item.id, filename: item.name, mimeType: item.mimeType, ...(creationTime ? { creationTime } : {}) });
+    const id = rendition?.id ?? item.id;
     return this.deps.sink.put({
-      candidates: candidateKeys({ id: item.id, filename: item.name, mimeType: item.mimeType, ...(creationTime ? { creationTime } : {}) }),
+      candidates: rendition ? [rendition.key, ...keys] : keys,
       body,
       expectedSize: item.size,
       mimeType: item.mimeType,
       // Undated items keep the time they were stored, as API items do.
       mtime: creationTime ? new Date(creationTime) : new Date(),
-      mediaId: item.id,
+      mediaId: id,
       originalFilename: item.name,
-      ownerOf: (key) => manifest.ownerOf(key, item.id),
+      ownerOf: (key) => manifest.ownerOf(key, id),
       signal: ctx.cancellationSignal,
-      repair: manifest.needsRepair(item.id),
+      // Over a rendition, what lies at the key is the rendition: written again, whatever it says.
+      repair: rendition !== undefined || manifest.needsRepair(item.id),
       onProgress: () => ctx.heartbeat(this.heartbeat()),
     });
   }
 
-  /** The JSON as Takeout gave it (when the item has one) and the XMP made from it. */
-  private async writeSidecars(key: string, item: TakeoutItem): Promise<void> {
+  /** The JSON as Takeout gave it (when the item has one) and the XMP made from it; `owner`: the item they describe. */
+  private async writeSidecars(key: string, item: TakeoutItem, owner = item.id): Promise<void> {
     const sidecar = item.sidecar && this.deps.catalog.entry(item.sidecar.part, item.sidecar.index)?.text;
-    if (sidecar !== undefined) await this.deps.sink.writeText(`${key}.json`, sidecar, item.id);
-    await this.deps.sink.writeText(`${key}.xmp`, xmpSidecar(item.metadata), item.id);
+    if (sidecar !== undefined) await this.deps.sink.writeText(`${key}.json`, sidecar, owner);
+    await this.deps.sink.writeText(`${key}.xmp`, xmpSidecar(item.metadata), owner);
   }
 
-  private async record(item: TakeoutItem, stored: StoredObject, creationTime: string | undefined): Promise<void> {
-    await this.deps.manifest.record({
+  private entryOf(item: TakeoutItem, stored: StoredObject, creationTime: string | undefined): ManifestEntry {
+    return {
       id: item.id,
       key: stored.key,
       size: stored.size,
@@ -197,7 +230,11 @@ export class PartImport {
       filename: recordedName(item),
       source: 'takeout',
       storedAt: new Date().toISOString(),
-    });
+    };
+  }
+
+  private async record(item: TakeoutItem, stored: StoredObject, creationTime: string | undefined): Promise<void> {
+    await this.deps.manifest.record(this.entryOf(item, stored, creationTime));
     this.counts.stored++;
     this.counts.storedBytes += stored.size;
   }

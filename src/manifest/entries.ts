@@ -24,6 +24,11 @@ export interface ManifestEntry {
    * API's id). Nothing was stored for this record; it only lets the next run skip the item.
    */
   readonly sameAs?: string;
+  /**
+   * This record's bytes replaced a rendition of the same photo stored from another source (a
+   * Takeout original over the API's `=d` download): what was there before, for provenance.
+   */
+  readonly supersedes?: { readonly source: SourceName; readonly size: number; readonly sha256: string; readonly storedAt: string };
 }
 
 export interface FailureEntry {
