@@ -6,7 +6,7 @@
 // the part is whole.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256Of } from '../src/cli/verify.js';
@@ -106,13 +106,25 @@ describe('import-takeout', () => {
     checkAlbums(readFileSync(join(root, '.gphotos-backup', 'takeout-albums.jsonl'), 'utf8'), fixture, all);
     assert.deepEqual(tempFilesUnder(root), []);
 
+    // Albums as folders of links to the stored photos.
+    const links = await runCli(['albums', '--dest', root, '--json'], stack.env());
+    assert.equal(links.code, 0, links.stderr);
+    assert.equal(lastJson<{ albums: number }>(links.stdout).albums, fixture.albums.length);
+    for (const album of fixture.albums) {
+      const folder = join(root, 'Albums', album.title);
+      assert.deepEqual(readdirSync(folder).length, album.items.length, `${album.title}: one link per item`);
+      for (const name of readdirSync(folder)) assert.ok(all.some((e) => e.sha256 === sha256(readFileSync(join(folder, name)))), `${album.title}/${name} leads to a stored item`);
+    }
+    const twice = await runCli(['albums', '--dest', root, '--json'], stack.env());
+    assert.equal(lastJson<{ linksMade: number }>(twice.stdout).linksMade, 0);
+
     const before = snapshot(root);
     const again = await runCli(['import-takeout', ...fixture.parts, '--dest', root, '--wait', '--json'], stack.env(), 300_000);
     assert.equal(again.code, 0, again.stderr);
     const second = lastJson<{ summary: TakeoutSummary }>(again.stdout).summary;
     assert.equal(second.stored, 0);
     assert.equal(second.skipped, fixture.items.length);
-    const changed = [...snapshot(root)].filter(([path, state]) => before.get(path) !== state && !path.startsWith('.gphotos-backup/'));
+    const changed = [...snapshot(root)].filter(([path, state]) => before.get(path) !== state && !path.startsWith('.gphotos-backup/') && !path.startsWith('Albums/'));
     assert.deepEqual(changed, [], 'a re-import writes no media file or sidecar');
   });
 

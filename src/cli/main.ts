@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // gphotos-backup command line: dispatches to one module per command; maps errors to exit codes.
+import { albumsCommand } from './albums.js';
 import { authCommand } from './auth.js';
 import { backupCommand } from './backup.js';
 import { codecServerCommand } from './codec-server.js';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   backup: { summary: 'start (or attach to) a durable backup into a folder; --follow, --wait', run: backupCommand },
   pick: { summary: 'back up the photos you pick in Google Photos (Picker API); --follow, --wait', run: pickCommand },
   'import-takeout': { summary: 'import Google Takeout archives (originals with dates, places, albums); --follow, --wait', run: importTakeoutCommand },
+  albums: { summary: 'make folders of links for the albums a Takeout import found', run: albumsCommand },
   schedule: { summary: 'run backups (or Picker rounds) on a Temporal Schedule: create, list, describe, pause, ...', run: scheduleCommand },
   setup: { summary: 'register the search attributes on a production namespace (dev does it itself)', run: setupCommand },
   status: { summary: 'show the progress or outcome of a backup or pick; without an id, the recent ones', run: (argv) => controlCommand('status', argv) },
