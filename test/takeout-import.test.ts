@@ -6,7 +6,9 @@
 // the part is whole.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, createWriteStream, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { ZipFile } from 'yazl';
+import { openArchive } from '../src/sources/takeout/archive.js';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256Of } from '../src/cli/verify.js';
@@ -71,6 +73,21 @@ function checkAlbums(text: string, fixture: TakeoutFixture, all: readonly Manife
     });
     assert.deepEqual([...line.items].sort(), expected.sort(), `album ${album.folder} lists its items' keys`);
   }
+}
+
+/** The bytes of one entry of an archive, read with the importer's own reader. */
+async function entryBytes(part: string, path: string): Promise<Buffer> {
+  const archive = await openArchive(part);
+  const chunks: Buffer[] = [];
+  try {
+    await archive.read({ wanted: (entry) => entry.path === path }, async (_entry, body) => {
+      for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+    });
+  } finally {
+    await archive.close();
+  }
+  assert.ok(chunks.length > 0, `${path} is in ${part}`);
+  return Buffer.concat(chunks);
 }
 
 function lastJson<T>(stdout: string): T {
@@ -151,6 +168,38 @@ describe('import-takeout', () => {
     const files = walk(root).map((path) => relative(root, path)).filter((path) => !path.startsWith('.gphotos-backup/'));
     const stored = new Set(all.flatMap((e) => [e.key, `${e.key}.json`, `${e.key}.xmp`]));
     assert.deepEqual(files.filter((path) => !stored.has(path)), [], 'no undated copy is left behind');
+  });
+
+  it('a damaged entry fails its item only; an archive with no Google Photos in it is refused', async () => {
+    const fixture = await writeTakeout(tempDir('takeout-damaged'), { format: 'zip', parts: 1, seed: 5 });
+    const part = fixture.parts[0] as string;
+    const victim = fixture.items.find((item) => item.label === 'supplemental') as ExpectedItem;
+    const body = await entryBytes(part, victim.copies[0]?.path as string);
+    const zip = readFileSync(part);
+    const at = zip.indexOf(body);
+    assert.ok(at > 0, 'the stored entry is found in the zip');
+    const flip = at + Math.floor(body.length / 2);
+    zip[flip] = (zip[flip] ?? 0) ^ 0xff;
+    writeFileSync(part, zip);
+    const root = join(tempDir('takeout-damaged-dest'), 'photos');
+    const result = await runCli(['import-takeout', part, '--dest', root, '--wait', '--json'], stack.env(), 300_000);
+    assert.equal(result.code, 1, result.stdout);
+    const summary = lastJson<{ summary: TakeoutSummary }>(result.stdout).summary;
+    assert.equal(summary.failed, 1);
+    assert.equal(summary.recentFailures[0]?.filename, victim.name);
+    assert.match(summary.recentFailures[0]?.reason ?? '', /CRC/);
+    assert.equal(summary.stored, fixture.items.length - 1, 'every other item is stored');
+
+    const other = join(tempDir('takeout-youtube'), 'takeout-20250102T030405Z-001.zip');
+    const zipped = new ZipFile();
+    zipped.addBuffer(Buffer.from('a video list'), 'Takeout/YouTube and YouTube Music/history.html');
+    await new Promise<void>((resolve, reject) => {
+      zipped.outputStream.pipe(createWriteStream(other)).on('close', resolve).on('error', reject);
+      zipped.end();
+    });
+    const refused = await runCli(['import-takeout', other, '--dest', join(tempDir('takeout-youtube-dest'), 'photos'), '--wait'], stack.env(), 120_000);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /no Google Photos files in .*takeout-20250102T030405Z-001\.zip/);
   });
 
   it('bad usage: no parts, a missing path, no --dest', async () => {
