@@ -48,6 +48,7 @@ describe('docker-compose.yml and the worker image', () => {
     assert.ok(services.postgresql?.volumes?.some((v) => v.startsWith('postgresql-data:')), 'the database is on a volume');
     assert.ok(services.s3?.volumes?.some((v) => v.startsWith('s3-data:')), 'the objects are on a volume');
     assert.ok(services.worker?.volumes?.some((v) => v.endsWith(':/config')), 'the sign-ins are on a volume');
+    assert.ok(services.worker?.volumes?.some((v) => v.endsWith(':/takeout:ro')), 'Takeout parts reach the worker, read-only');
     assert.ok(existsSync(join(root, '.env.example')), 'an example .env for the passwords');
   });
 

@@ -1,8 +1,8 @@
 // `gphotos-backup import-takeout`: starts (or attaches to) the durable import of Google Takeout
 // archive parts into a destination, prints its workflow id and Web UI link, and optionally
 // follows or waits for it.
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { destinationHash, destinationLabel, type DestinationSpec } from '../destination.js';
 import { importTakeout } from '../workflows/import-takeout.js';
 import { DEFAULT_TAKEOUT_OPTIONS, takeoutProgressQuery, type TakeoutInput, type TakeoutProgress, type TakeoutSummary } from '../workflows/takeout-messages.js';
@@ -13,11 +13,12 @@ import { barLine, follow, formatBytes, type Rate } from './progress.js';
 import { startForDestination } from './start.js';
 import { connect, destination, S3_HELP, S3_OPTIONS, webUiLink } from './target.js';
 
-export const IMPORT_TAKEOUT_HELP = `Usage: gphotos-backup import-takeout ARCHIVE_OR_FOLDER... --dest DIR|s3://BUCKET/PREFIX [options]
+export const IMPORT_TAKEOUT_HELP = `Usage: gphotos-backup import-takeout PART_OR_FOLDER... --dest DIR|s3://BUCKET/PREFIX [options]
 
 Import a Google Takeout export of Google Photos: the only route to the original files (with
 their GPS data and unchanged video) and to a whole library at once. Give every part of the
-export (takeout-…-001.zip, -002.zip, … or .tgz; or folders where parts were extracted); a
+export (takeout-…-001.zip, -002.zip, … or .tgz; a folder holding them; or folders where parts
+were extracted); a
 photo's JSON may sit in another part than the photo itself. Each item is stored once (a photo in
 a year folder and in albums too is one item) under YYYY/MM/<name> by its capture time, with
 its bytes unchanged, its mtime set, the JSON as Takeout gave it (<file>.json) and an XMP
@@ -59,16 +60,31 @@ export function takeoutWorkflowId(dest: DestinationSpec): string {
   return `takeout/${destinationHash(dest)}`;
 }
 
+const ARCHIVE_NAME = /\.(?:zip|tgz|tar\.gz)$/i;
+
+/**
+ * A folder that holds archive parts (and nothing extracted: no `Takeout` folder) stands for those
+ * parts, sorted by name; any other folder is an extracted part.
+ */
+async function expandFolder(folder: string): Promise<string[]> {
+  const names = await readdir(folder);
+  const archives = names.filter((name) => ARCHIVE_NAME.test(name)).sort();
+  if (archives.length === 0 || names.some((name) => name.toLowerCase() === 'takeout')) return [folder];
+  return archives.map((name) => join(folder, name));
+}
+
 /** The parts as absolute paths; a path that does not exist is a usage error. */
 async function partsOf(paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) throw new UsageError('name the Takeout parts to import: takeout-…-001.zip … (or extracted folders)');
-  const parts = [...new Set(paths.map((p) => resolve(p)))];
-  for (const part of parts) {
-    const info = await stat(part).catch(() => undefined);
-    if (!info) throw new UsageError(`${part} does not exist`);
-    if (!info.isFile() && !info.isDirectory()) throw new UsageError(`${part} is neither a file nor a folder`);
+  const parts: string[] = [];
+  for (const path of paths.map((p) => resolve(p))) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) throw new UsageError(`${path} does not exist`);
+    if (info.isDirectory()) parts.push(...(await expandFolder(path)));
+    else if (info.isFile()) parts.push(path);
+    else throw new UsageError(`${path} is neither a file nor a folder`);
   }
-  return parts;
+  return [...new Set(parts)];
 }
 
 export async function takeoutInput(parsed: Parsed): Promise<TakeoutInput> {
