@@ -171,6 +171,21 @@ describe('import-takeout', () => {
     assert.deepEqual(files.filter((path) => !stored.has(path)), [], 'no undated copy is left behind');
   });
 
+  it('parts imported on different days: a JSON in a later part dates the photo an earlier import stored', async () => {
+    const fixture = await writeTakeout(tempDir('takeout-days'), { format: 'zip', parts: 3, seed: 9 });
+    const root = join(tempDir('takeout-days-dest'), 'photos');
+    const [first, ...rest] = fixture.parts as [string, ...string[]];
+    const day1 = await runCli(['import-takeout', first, '--dest', root, '--wait'], stack.env(), 300_000);
+    assert.equal(day1.code, 0, day1.stderr);
+    const day2 = await runCli(['import-takeout', ...rest, '--dest', root, '--wait', '--json'], stack.env(), 300_000);
+    assert.equal(day2.code, 0, day2.stderr);
+    const all = await entries({ kind: 'disk', path: root });
+    checkOnDisk(root, fixture, all);
+    const files = walk(root).map((path) => relative(root, path)).filter((path) => !path.startsWith('.gphotos-backup/'));
+    const stored = new Set(all.flatMap((e) => [e.key, `${e.key}.json`, `${e.key}.xmp`]));
+    assert.deepEqual(files.filter((path) => !stored.has(path)), [], 'no undated copy is left behind');
+  });
+
   it('a damaged entry fails its item only; an archive with no Google Photos in it is refused', async () => {
     const fixture = await writeTakeout(tempDir('takeout-damaged'), { format: 'zip', parts: 1, seed: 5 });
     const part = fixture.parts[0] as string;

@@ -63,7 +63,7 @@ function recordedName(item: TakeoutItem): string {
 }
 
 /** Stored from a Takeout without a capture time, while the plan now has the item's JSON. */
-function isIncomplete(entry: ManifestEntry, item: TakeoutItem): boolean {
+export function isIncomplete(entry: ManifestEntry, item: TakeoutItem): boolean {
   return entry.source === 'takeout' && entry.sameAs === undefined && entry.creationTime === undefined && item.sidecar !== undefined;
 }
 

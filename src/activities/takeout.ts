@@ -12,7 +12,12 @@ import { planImport, type PlanOptions, type PlanSummary } from '../sources/takeo
 import { scanPart, type ScanResult } from '../sources/takeout/scan.js';
 import { writeAlbumsIndex } from '../sources/takeout/albums.js';
 import { classified } from './failures.js';
-import { PartImport, type ImportPartResult, type ImportHeartbeat } from './takeout-store.js';
+import { isIncomplete, PartImport, type ImportPartResult, type ImportHeartbeat } from './takeout-store.js';
+import { alreadyStored } from './download-batch.js';
+import type { TakeoutItem } from '../sources/takeout/plan.js';
+import type { Manifest } from '../manifest/manifest.js';
+import type { Sink } from '../sinks/sink.js';
+import { stat } from 'node:fs/promises';
 
 export type { ImportPartResult } from './takeout-store.js';
 
@@ -36,6 +41,43 @@ export interface TakeoutImportPartInput extends TakeoutPlanInput {
 
 export interface TakeoutPlanResult extends PlanSummary {
   readonly planId: string;
+  /**
+   * The parts to import: those named, then parts of earlier imports (still there, unchanged)
+   * holding items this plan can store or complete (a JSON in a new part dates a photo in an old one).
+   */
+  readonly parts?: readonly string[];
+}
+
+const PAGE = 500;
+
+/** Whether a part holds a planned item the destination lacks, or one stored before its JSON was known. */
+async function hasWork(catalog: TakeoutCatalog, part: number, manifest: Manifest, sink: Sink): Promise<boolean> {
+  for (let from = 0; ; ) {
+    const rows = catalog.itemsOfPart(part, from, PAGE);
+    for (const { id } of rows) {
+      const entry = manifest.get(id);
+      if (!entry || !(await alreadyStored(manifest, sink, id))) return true;
+      const json = catalog.item(id);
+      if (json !== undefined && isIncomplete(entry, JSON.parse(json) as TakeoutItem)) return true;
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < PAGE) return false;
+    from = last.index + 1;
+  }
+}
+
+/** The named parts, then the earlier ones with work left (see TakeoutPlanResult.parts). */
+async function partsToImport(catalog: TakeoutCatalog, input: TakeoutPlanInput): Promise<string[]> {
+  const named = new Set(input.parts);
+  const [sink, manifest] = [openSink(input.destination), await manifestFor(input.destination)];
+  const earlier: string[] = [];
+  for (const part of catalog.scannedParts()) {
+    if (named.has(part.path)) continue;
+    const info = await stat(part.path).catch(() => undefined);
+    const unchanged = info !== undefined && (info.isDirectory() || (info.size === part.size && Math.trunc(info.mtimeMs) === part.mtimeMs));
+    if (unchanged && (await hasWork(catalog, part.id, manifest, sink))) earlier.push(part.path);
+  }
+  return [...input.parts, ...earlier];
 }
 
 const catalogs = new Map<string, TakeoutCatalog>();
@@ -64,7 +106,7 @@ async function plan(catalog: TakeoutCatalog, input: TakeoutPlanInput, beat: () =
   const planId = planIdOf(catalog, options);
   catalog.setMeta('plan', planId);
   catalog.setMeta('plan-summary', JSON.stringify(summary));
-  return { ...summary, planId };
+  return { ...summary, planId, parts: await partsToImport(catalog, input) };
 }
 
 export function createTakeoutActivities() {

@@ -55,9 +55,11 @@ export class TakeoutRun {
   private plan: TakeoutPlanResult | undefined;
   private albums = 0;
   private media = 0;
+  private partCount: number;
 
   constructor(private readonly input: TakeoutInput) {
     this.activities = activitiesFor(input);
+    this.partCount = input.parts.length;
   }
 
   progress(): TakeoutProgress {
@@ -65,7 +67,7 @@ export class TakeoutRun {
     return {
       status: this.status,
       ...this.counters,
-      parts: this.input.parts.length,
+      parts: this.partCount,
       partsScanned: this.scanned,
       partsImported: this.imported,
       partProblems: this.problems,
@@ -126,10 +128,13 @@ export class TakeoutRun {
   async importParts(): Promise<void> {
     const plan = this.plan;
     if (!plan) return;
+    // The parts named, and earlier imports' parts that hold items this plan completes.
+    const parts = plan.parts ?? this.readable;
+    this.partCount = Math.max(this.partCount, parts.length);
     this.show('importing');
     const { destination, options } = this.input;
-    const common = { destination, parts: this.readable, includeTrash: options.includeTrash, includeFailedVideos: options.includeFailedVideos, planId: plan.planId };
-    await eachLimited(this.readable, options.concurrency, async (part) => {
+    const common = { destination, parts, includeTrash: options.includeTrash, includeFailedVideos: options.includeFailedVideos, planId: plan.planId };
+    await eachLimited(parts, options.concurrency, async (part) => {
       const result = await this.onPart(part, () => this.activities.importTakeoutPart({ ...common, part }));
       if (result) this.add(result);
       this.imported++;
