@@ -39,8 +39,14 @@ function entryOf(all: readonly ManifestEntry[], item: ExpectedItem): ManifestEnt
   return found[0] as ManifestEntry;
 }
 
+/** When the item was taken: its JSON's photoTakenTime, else the EXIF time in the file. */
+function takenAt(item: ExpectedItem): number | undefined {
+  return item.takenAt ?? item.exifTakenAt;
+}
+
 function expectedFolder(item: ExpectedItem): string {
-  return dateFolder(item.takenAt === undefined ? undefined : new Date(item.takenAt * 1000).toISOString());
+  const at = takenAt(item);
+  return dateFolder(at === undefined ? undefined : new Date(at * 1000).toISOString());
 }
 
 /** What a person checks on disk: bytes, place in the layout, mtime, sidecars. */
@@ -52,7 +58,8 @@ function checkOnDisk(root: string, fixture: TakeoutFixture, all: readonly Manife
     assert.equal(sha256(readFileSync(path)), item.sha256, `${item.label}: bytes unchanged`);
     assert.ok(entry.key.startsWith(`${expectedFolder(item)}/`), `${item.label}: ${entry.key} is under ${expectedFolder(item)}`);
     assert.equal(entry.source, 'takeout');
-    if (item.takenAt !== undefined) assert.equal(Math.round(statSync(path).mtimeMs / 1000), item.takenAt, `${item.label}: mtime is the capture time`);
+    const at = takenAt(item);
+    if (at !== undefined) assert.equal(Math.round(statSync(path).mtimeMs / 1000), at, `${item.label}: mtime is the capture time`);
     if (item.json !== undefined) assert.equal(readFileSync(`${path}.json`, 'utf8'), item.json, `${item.label}: JSON sidecar as Takeout gave it`);
     const xmp = readFileSync(`${path}.xmp`, 'utf8');
     if (item.takenAt !== undefined) assert.match(xmp, new RegExp(`<exif:DateTimeOriginal>${new Date(item.takenAt * 1000).toISOString().slice(0, 19)}`), `${item.label}: XMP capture time`);

@@ -14,6 +14,8 @@ import { TakeoutArchiveError, openArchive, type ArchiveEntry } from '../sources/
 import type { CatalogPart, TakeoutCatalog } from '../sources/takeout/catalog.js';
 import type { TakeoutItem } from '../sources/takeout/plan.js';
 import { xmpSidecar } from '../sources/takeout/xmp.js';
+import { peekCaptureTime } from '../sources/takeout/capture-date.js';
+import { mediaKindOf } from '../sources/takeout/paths.js';
 import type { Readable } from 'node:stream';
 import { alreadyStored } from './download-batch.js';
 import type { ItemFailure } from './batch-progress.js';
@@ -139,9 +141,12 @@ export class PartImport {
     }
     const rendition = this.renditionOf(item, creationTime);
     if (rendition) return this.supersede(rendition, item, body, creationTime as string);
-    const stored = await this.put(item, body, creationTime);
+    // No time from Google: the one the camera wrote (EXIF, QuickTime), read from the first bytes.
+    const dated = creationTime === undefined ? await peekCaptureTime(body, mediaKindOf(item.name)) : { body };
+    const time = creationTime ?? (dated.time === undefined ? undefined : new Date(dated.time).toISOString());
+    const stored = await this.put(item, dated.body, time);
     await this.writeSidecars(stored.key, item);
-    await this.record(item, stored, creationTime);
+    await this.record(item, stored, time);
   }
 
   /**

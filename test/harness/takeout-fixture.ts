@@ -69,6 +69,8 @@ export interface ExpectedItem {
   readonly sha256: string;
   /** photoTakenTime in Unix seconds as the JSON gives it; undefined when there is no JSON or it says "0". */
   readonly takenAt?: number;
+  /** The capture time inside the file (EXIF DateTimeOriginal, UTC), Unix seconds: what dates it when the JSON does not. */
+  readonly exifTakenAt?: number;
   /** geoDataExif when it is not 0,0, else geoData when that is not 0,0 (immich-go's rule, §8.4); else undefined. */
   readonly geo?: { readonly latitude: number; readonly longitude: number; readonly altitude: number };
   readonly role: 'original' | 'edited' | 'live-companion' | 'motion-companion';
@@ -211,9 +213,34 @@ const HEADS: Readonly<Record<MediaType, Buffer>> = {
   mp4: ftyp('isom', 'isom', 'mp42'),
 };
 
-/** Small media bytes that look like their type at the start and are random after it. */
-function mediaBytes(prng: Prng, type: MediaType): Buffer {
-  const head = HEADS[type];
+/**
+ * An Exif APP1 segment holding only DateTimeOriginal (`YYYY:MM:DD HH:MM:SS`, no zone): TIFF
+ * little-endian, IFD0 with the Exif IFD pointer, the Exif IFD with tag 0x9003.
+ */
+function exifSegment(dateTime: string): Buffer {
+  const tiff = Buffer.alloc(64);
+  tiff.write('II', 0, 'latin1');
+  tiff.writeUInt16LE(42, 2);
+  tiff.writeUInt32LE(8, 4);
+  const entry = (at: number, tag: number, type: number, count: number, value: number) => {
+    tiff.writeUInt16LE(1, at);
+    tiff.writeUInt16LE(tag, at + 2);
+    tiff.writeUInt16LE(type, at + 4);
+    tiff.writeUInt32LE(count, at + 6);
+    tiff.writeUInt32LE(value, at + 10);
+    tiff.writeUInt32LE(0, at + 14);
+  };
+  entry(8, 0x8769, 4, 1, 26);
+  entry(26, 0x9003, 2, 20, 44);
+  tiff.write(`${dateTime}\0`, 44, 'latin1');
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(2 + 6 + tiff.length);
+  return Buffer.concat([Buffer.from([0xff, 0xe1]), length, Buffer.from('Exif\0\0', 'latin1'), tiff]);
+}
+
+/** Small media bytes that look like their type at the start and are random after it (a JPEG with `exif`: that capture time inside). */
+function mediaBytes(prng: Prng, type: MediaType, exif?: string): Buffer {
+  const head = type === 'jpeg' && exif !== undefined ? Buffer.concat([Buffer.from([0xff, 0xd8]), exifSegment(exif), JPEG_HEAD.subarray(2)]) : HEADS[type];
   const body = prng.bytes(prng.int(300, 4000));
   const tail = type === 'jpeg' ? Buffer.from([0xff, 0xd9]) : Buffer.alloc(0);
   return Buffer.concat([head, body, tail]);
@@ -335,6 +362,8 @@ interface MediaSpec {
   /** The label of the item whose JSON it shares (edited copies, companions). */
   readonly shares?: string;
   readonly rule?: SidecarRule;
+  /** A capture time in the file's own EXIF (`YYYY:MM:DD HH:MM:SS`, read as UTC). */
+  readonly exif?: string;
 }
 
 interface LibraryItem {
@@ -395,7 +424,7 @@ function librarySpecs(prng: Prng, layout: Layout): { specs: MediaSpec[]; skipped
   const specs: MediaSpec[] = [
     // Photos from 1970: a photoTakenTime of "0" lands in 1970.
     { label: 'taken-zero', name: 'IMG_0042.jpg', type: 'jpeg', folders: [y1970], role: 'original',
-      own: own('IMG_0042.jpg', 1970, 'new', 'supplemental', { takenAt: 0, geoData: 'zero', geoDataExif: 'zero', origin: 'web' }) },
+      own: own('IMG_0042.jpg', 1970, 'new', 'supplemental', { takenAt: 0, geoData: 'zero', geoDataExif: 'zero', origin: 'web' }), exif: '2004:05:06 07:08:09' },
     // Photos from 2019.
     { label: 'old-json', name: 'IMG_0001.JPG', type: 'jpeg', folders: [y2019, birthday], role: 'original', own: own('IMG_0001.JPG', 2019, 'old', 'exact', { people: ['Mamie', 'Léa'] }) },
     { label: 'supplemental', name: 'IMG_0002.jpg', type: 'jpeg', folders: [y2019], role: 'original', own: own('IMG_0002.jpg', 2019, 'new', 'supplemental', { favorited: true }) },
@@ -426,7 +455,7 @@ function librarySpecs(prng: Prng, layout: Layout): { specs: MediaSpec[]; skipped
     { label: 'emoji', name: emoji, type: 'jpeg', folders: [y2023], role: 'original', own: own(emoji, 2023, 'new', 'supplemental', { description: 'Nice ☀️' }) },
     { label: 'geo-exif', name: 'IMG_0300.jpg', type: 'jpeg', folders: [y2023], role: 'original',
       own: own('IMG_0300.jpg', 2023, 'new', 'supplemental', { geoData: 'zero' }) },
-    { label: 'unmatched', name: 'IMG_0400.jpg', type: 'jpeg', folders: [y2023], role: 'original' },
+    { label: 'unmatched', name: 'IMG_0400.jpg', type: 'jpeg', folders: [y2023], role: 'original', exif: '2023:03:04 05:06:07' },
   ];
   const skipped: MediaSpec[] = [
     { label: 'trashed', name: 'IMG_0900.jpg', type: 'jpeg', folders: [layout.trash], role: 'original', own: own('IMG_0900.jpg', 2022, 'new', 'supplemental', { trashed: true }) },
@@ -557,7 +586,7 @@ export async function writeTakeout(dir: string, options: FixtureOptions): Promis
   const { specs, skipped: skippedSpecs } = librarySpecs(prng, layout);
   const library = new Map<string, LibraryItem>();
   for (const spec of [...specs, ...skippedSpecs]) {
-    const bytes = mediaBytes(prng, spec.type);
+    const bytes = mediaBytes(prng, spec.type, spec.exif);
     const json = spec.own ? Buffer.from(sidecarJson(spec.own.meta, prng, urls), 'utf8') : undefined;
     library.set(spec.label, { spec, bytes, ...(json ? { json } : {}) });
   }
@@ -662,6 +691,7 @@ export async function writeTakeout(dir: string, options: FixtureOptions): Promis
       size: item.bytes.length,
       sha256: sha256(item.bytes),
       ...(meta && meta.takenAt !== 0 ? { takenAt: meta.takenAt } : {}),
+      ...(spec.exif === undefined ? {} : { exifTakenAt: Date.parse(`${spec.exif.replace(/^(\d{4}):(\d{2}):(\d{2}) /, '$1-$2-$3T')}Z`) / 1000 }),
       ...(geo ? { geo } : {}),
       role: spec.role,
       ...(spec.of === undefined ? {} : { of: spec.of }),
