@@ -69,6 +69,24 @@ export function isIncomplete(entry: ManifestEntry, item: TakeoutItem): boolean {
   return entry.source === 'takeout' && entry.sameAs === undefined && entry.creationTime === undefined && item.sidecar !== undefined;
 }
 
+const PAGE = 500;
+
+/** Whether a part holds a planned item the destination lacks, or one stored before its JSON was known. */
+export async function hasWork(catalog: TakeoutCatalog, part: number, manifest: Manifest, sink: Sink): Promise<boolean> {
+  for (let from = 0; ; ) {
+    const rows = catalog.itemsOfPart(part, from, PAGE);
+    for (const { id } of rows) {
+      const entry = manifest.get(id);
+      if (!entry || !(await alreadyStored(manifest, sink, id))) return true;
+      const json = catalog.item(id);
+      if (json !== undefined && isIncomplete(entry, JSON.parse(json) as TakeoutItem)) return true;
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < PAGE) return false;
+    from = last.index + 1;
+  }
+}
+
 export class PartImport {
   private counts: { stored: number; storedBytes: number; skipped: number; failed: number };
   private readonly failures: ItemFailure[];
@@ -88,6 +106,11 @@ export class PartImport {
 
   async run(): Promise<ImportPartResult> {
     const { ctx, catalog, part } = this.deps;
+    // Nothing to store or complete (a re-import): the archive is not read at all.
+    if (this.next === 0 && !(await hasWork(catalog, part.id, this.deps.manifest, this.deps.sink))) {
+      this.counts.skipped = catalog.itemCountOfPart(part.id);
+      return this.result();
+    }
     const archive = await openArchive(part.path);
     try {
       const wanted = (entry: ArchiveEntry) => catalog.itemAt(part.id, entry.index) !== undefined;

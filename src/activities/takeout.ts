@@ -12,11 +12,7 @@ import { planImport, type PlanOptions, type PlanSummary } from '../sources/takeo
 import { scanPart, type ScanResult } from '../sources/takeout/scan.js';
 import { writeAlbumsIndex } from '../sources/takeout/albums.js';
 import { classified } from './failures.js';
-import { isIncomplete, PartImport, type ImportPartResult, type ImportHeartbeat } from './takeout-store.js';
-import { alreadyStored } from './download-batch.js';
-import type { TakeoutItem } from '../sources/takeout/plan.js';
-import type { Manifest } from '../manifest/manifest.js';
-import type { Sink } from '../sinks/sink.js';
+import { hasWork, PartImport, type ImportPartResult, type ImportHeartbeat } from './takeout-store.js';
 import { stat } from 'node:fs/promises';
 
 export type { ImportPartResult } from './takeout-store.js';
@@ -46,24 +42,6 @@ export interface TakeoutPlanResult extends PlanSummary {
    * holding items this plan can store or complete (a JSON in a new part dates a photo in an old one).
    */
   readonly parts?: readonly string[];
-}
-
-const PAGE = 500;
-
-/** Whether a part holds a planned item the destination lacks, or one stored before its JSON was known. */
-async function hasWork(catalog: TakeoutCatalog, part: number, manifest: Manifest, sink: Sink): Promise<boolean> {
-  for (let from = 0; ; ) {
-    const rows = catalog.itemsOfPart(part, from, PAGE);
-    for (const { id } of rows) {
-      const entry = manifest.get(id);
-      if (!entry || !(await alreadyStored(manifest, sink, id))) return true;
-      const json = catalog.item(id);
-      if (json !== undefined && isIncomplete(entry, JSON.parse(json) as TakeoutItem)) return true;
-    }
-    const last = rows.at(-1);
-    if (!last || rows.length < PAGE) return false;
-    from = last.index + 1;
-  }
 }
 
 /** The named parts, then the earlier ones with work left (see TakeoutPlanResult.parts). */

@@ -167,6 +167,7 @@ export class TakeoutCatalog extends CacheDb {
       putItem: db.prepare<[string, number, number, string]>('INSERT OR REPLACE INTO items (id, part, idx, json) VALUES (?, ?, ?, ?)'),
       itemsOfPart: db.prepare<[number, number, number], { idx: number; id: string }>('SELECT idx, id FROM items WHERE part = ? AND idx >= ? ORDER BY idx LIMIT ?'),
       itemCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM items'),
+      itemCountOfPart: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM items WHERE part = ?'),
       putAlbum: db.prepare<[string, string]>('INSERT OR REPLACE INTO albums (folder, json) VALUES (?, ?)'),
       putAlbumItem: db.prepare<[string, string]>('INSERT OR IGNORE INTO album_items (folder, id) VALUES (?, ?)'),
       albums: db.prepare<[], { folder: string; json: string }>('SELECT folder, json FROM albums ORDER BY folder'),
@@ -253,6 +254,10 @@ export class TakeoutCatalog extends CacheDb {
   /** Up to `limit` planned items whose bytes are in this part, from entry `from` on, in archive order. */
   itemsOfPart(part: number, from: number, limit: number): { index: number; id: string }[] {
     return this.sql.itemsOfPart.all(part, from, limit).map((row) => ({ index: row.idx, id: row.id }));
+  }
+
+  itemCountOfPart(part: number): number {
+    return this.sql.itemCountOfPart.get(part)?.n ?? 0;
   }
 
   get itemCount(): number {
