@@ -161,6 +161,7 @@ describe('import-takeout', () => {
     const cut = await runCli(['import-takeout', ...fixture.parts, '--dest', root, '--wait'], stack.env(), 300_000);
     assert.equal(cut.code, 1, cut.stdout);
     assert.match(cut.stderr, new RegExp(last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the error names the part');
+    assert.match(cut.stdout, /Takeout import: \d+ items in 3 parts, \d+ stored/, 'what was imported is said first');
     const some = await entries({ kind: 'disk', path: root });
     const readable = fixture.items.filter((item) => item.copies.some((copy) => copy.part < fixture.parts.length));
     for (const item of readable) entryOf(some, item);

@@ -3,7 +3,10 @@
 // follows or waits for it.
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { destinationHash, destinationLabel, type DestinationSpec } from '../destination.js';
+import { FAILURE_TYPES } from '../workflows/messages.js';
 import { importTakeout } from '../workflows/import-takeout.js';
 import { DEFAULT_TAKEOUT_OPTIONS, takeoutProgressQuery, type TakeoutInput, type TakeoutProgress, type TakeoutSummary } from '../workflows/takeout-messages.js';
 import { flag, intOption, parse, type Parsed } from './args.js';
@@ -107,7 +110,7 @@ export function takeoutLine(p: TakeoutProgress, rate: Rate): string {
 }
 
 export function takeoutSummaryLines(s: TakeoutSummary): string[] {
-  const lines = [`Takeout import done: ${s.listed} items in ${s.parts} parts, ${s.stored} stored (${formatBytes(s.storedBytes)}), ${s.skipped} already there, ${s.failed} failed.`];
+  const lines = [`Takeout import: ${s.listed} items in ${s.parts} parts, ${s.stored} stored (${formatBytes(s.storedBytes)}), ${s.skipped} already there, ${s.failed} failed.`];
   if (s.duplicates > 0) lines.push(`${s.duplicates} copies in album folders were the same items (stored once); ${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
   else if (s.albums > 0) lines.push(`${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
   if (s.unmatched > 0) {
@@ -118,6 +121,13 @@ export function takeoutSummaryLines(s: TakeoutSummary): string[] {
   if (s.leftOut > 0) lines.push(`${s.leftOut} files in Trash or Failed Videos were left out (--include-trash, --include-failed-videos).`);
   lines.push(...failureLines(s));
   return lines;
+}
+
+/** The summary a run that failed on unreadable parts carries in its failure's details. */
+function partialSummary(error: unknown): TakeoutSummary | undefined {
+  const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== FAILURE_TYPES.takeoutArchive) return undefined;
+  return cause.details?.[0] as TakeoutSummary | undefined;
 }
 
 export async function importTakeoutCommand(argv: readonly string[]): Promise<number> {
@@ -140,7 +150,13 @@ export async function importTakeoutCommand(argv: readonly string[]): Promise<num
     }
     if (!wait && !following) return EXIT.ok;
     if (following && !json) await follow(handle, process.stderr, { read: () => handle.query(takeoutProgressQuery), line: takeoutLine });
-    return await reportOutcome(workflowId, handle.result(), json, { label: 'Takeout import', lines: takeoutSummaryLines, exitCode: (s) => (s.failed > 0 ? EXIT.failed : EXIT.ok) });
+    // A run that ends failed on parts it could not read imported the others: say what it did first.
+    const result = handle.result().catch((error: unknown) => {
+      const partial = partialSummary(error);
+      if (partial && !json) for (const line of takeoutSummaryLines(partial)) console.log(line);
+      throw error;
+    });
+    return await reportOutcome(workflowId, result, json, { label: 'Takeout import', lines: takeoutSummaryLines, exitCode: (s) => (s.failed > 0 ? EXIT.failed : EXIT.ok) });
   } finally {
     await close();
   }
