@@ -37,6 +37,11 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }
 
+/** A part's file name, for the Web UI (workflow code has no node:path). */
+function nameOf(part: string): string {
+  return part.slice(part.replace(/\/+$/, '').lastIndexOf('/') + 1);
+}
+
 /** The reason a part could not be read, when the activity failed on the part itself (not on the destination). */
 function partProblem(error: unknown): string | undefined {
   if (!(error instanceof ActivityFailure) || !(error.cause instanceof ApplicationFailure)) return undefined;
@@ -102,7 +107,7 @@ export class TakeoutRun {
     this.show('scanning');
     const { destination } = this.input;
     await eachLimited(this.input.parts, this.input.options.concurrency, async (part) => {
-      const result = await this.onPart(part, () => this.activities.scanTakeoutPart({ destination, part }));
+      const result = await this.onPart(part, () => this.activities.scanTakeoutPart.executeWithOptions({ summary: `scan ${nameOf(part)}` }, [{ destination, part }]));
       this.scanned++;
       if (result) {
         this.readable.push(part);
@@ -121,7 +126,8 @@ export class TakeoutRun {
     }
     if (this.readable.length === 0) return;
     const { destination, options } = this.input;
-    this.plan = await this.activities.planTakeoutImport({ destination, parts: this.readable, includeTrash: options.includeTrash, includeFailedVideos: options.includeFailedVideos });
+    const planInput = { destination, parts: this.readable, includeTrash: options.includeTrash, includeFailedVideos: options.includeFailedVideos };
+    this.plan = await this.activities.planTakeoutImport.executeWithOptions({ summary: `pair media and JSON across ${this.readable.length} parts` }, [planInput]);
     this.counters.listed = this.plan.items;
   }
 
@@ -135,7 +141,7 @@ export class TakeoutRun {
     const { destination, options } = this.input;
     const common = { destination, parts, includeTrash: options.includeTrash, includeFailedVideos: options.includeFailedVideos, planId: plan.planId };
     await eachLimited(parts, options.concurrency, async (part) => {
-      const result = await this.onPart(part, () => this.activities.importTakeoutPart({ ...common, part }));
+      const result = await this.onPart(part, () => this.activities.importTakeoutPart.executeWithOptions({ summary: `import ${nameOf(part)}` }, [{ ...common, part }]));
       if (result) this.add(result);
       this.imported++;
       this.show();
@@ -151,7 +157,7 @@ export class TakeoutRun {
   async finish(): Promise<TakeoutSummary> {
     if (this.plan) {
       this.show('finishing');
-      this.albums = await this.activities.finishTakeoutImport({ destination: this.input.destination });
+      this.albums = await this.activities.finishTakeoutImport.executeWithOptions({ summary: 'write the albums index' }, [{ destination: this.input.destination }]);
     }
     this.show('done');
     upsertMemo(resultMemo(this.counters, this.failures));
