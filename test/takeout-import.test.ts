@@ -130,6 +130,14 @@ describe('import-takeout', () => {
     checkAlbums(readFileSync(join(root, '.gphotos-backup', 'takeout-albums.jsonl'), 'utf8'), fixture, all);
     assert.deepEqual(tempFilesUnder(root), []);
 
+    // What `status` says of it, by its id and among the recent runs.
+    const { workflowId } = JSON.parse(first.stdout.trim().split('\n')[0] ?? '{}') as { workflowId: string };
+    const status = await runCli(['status', workflowId, '--json'], stack.env());
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(lastJson<{ state: string; summary: TakeoutSummary }>(status.stdout).summary.stored, fixture.items.length);
+    const recent = await runCli(['status'], stack.env());
+    assert.match(recent.stdout, new RegExp(`takeout +completed +${workflowId}`));
+
     // Albums as folders of links to the stored photos.
     const links = await runCli(['albums', '--dest', root, '--json'], stack.env());
     assert.equal(links.code, 0, links.stderr);

@@ -12,6 +12,7 @@ import { DEFAULT_TAKEOUT_OPTIONS, takeoutProgressQuery, type TakeoutInput, type 
 import { flag, intOption, parse, type Parsed } from './args.js';
 import { failureLines, reportOutcome } from './backup.js';
 import { EXIT, UsageError } from './exit.js';
+import { withRunningBatches } from './live-progress.js';
 import { barLine, follow, formatBytes, type Rate } from './progress.js';
 import { startForDestination } from './start.js';
 import { connect, destination, S3_HELP, S3_OPTIONS, webUiLink } from './target.js';
@@ -149,7 +150,7 @@ export async function importTakeoutCommand(argv: readonly string[]): Promise<num
       if (link) console.log(`Web UI: ${link}`);
     }
     if (!wait && !following) return EXIT.ok;
-    if (following && !json) await follow(handle, process.stderr, { read: () => handle.query(takeoutProgressQuery), line: takeoutLine });
+    if (following && !json) await follow(handle, process.stderr, { read: async () => withRunningBatches(handle, await handle.query(takeoutProgressQuery)), line: takeoutLine });
     // A run that ends failed on parts it could not read imported the others: say what it did first.
     const result = handle.result().catch((error: unknown) => {
       const partial = partialSummary(error);

@@ -28,7 +28,7 @@ const COMMANDS: Record<string, Command> = {
   albums: { summary: 'make folders of links for the albums a Takeout import found', run: albumsCommand },
   schedule: { summary: 'run backups (or Picker rounds) on a Temporal Schedule: create, list, describe, pause, ...', run: scheduleCommand },
   setup: { summary: 'register the search attributes on a production namespace (dev does it itself)', run: setupCommand },
-  status: { summary: 'show the progress or outcome of a backup or pick; without an id, the recent ones', run: (argv) => controlCommand('status', argv) },
+  status: { summary: 'show the progress or outcome of a backup, pick or import; without an id, the recent ones', run: (argv) => controlCommand('status', argv) },
   pause: { summary: 'pause a running backup', run: (argv) => controlCommand('pause', argv) },
   resume: { summary: 'resume a paused backup', run: (argv) => controlCommand('resume', argv) },
   cancel: { summary: 'cancel a running backup (no partial files are left)', run: (argv) => controlCommand('cancel', argv) },

@@ -1,4 +1,4 @@
-// `gphotos-backup status` without an id: the recent backups and picks (newest first, with their
+// `gphotos-backup status` without an id: the recent backups, picks and Takeout imports (newest first, with their
 // state and one-line result) and the schedules, in our terms rather than Temporal's.
 import type { Client } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages.js';
@@ -18,7 +18,7 @@ interface RecentRun {
 
 async function recentRuns(client: Client): Promise<RecentRun[]> {
   const runs: RecentRun[] = [];
-  for await (const w of client.workflow.list({ query: 'WorkflowType = "backup" OR WorkflowType = "pick"', pageSize: SHOWN })) {
+  for await (const w of client.workflow.list({ query: 'WorkflowType = "backup" OR WorkflowType = "pick" OR WorkflowType = "importTakeout"', pageSize: SHOWN })) {
     const memo = w.memo ?? {};
     runs.push({
       workflowId: w.workflowId,
@@ -46,7 +46,7 @@ export async function showRecent(client: Client, json: boolean): Promise<number>
     return EXIT.ok;
   }
   if (runs.length === 0) console.log('No backups or picks yet. Start one with `gphotos-backup backup --dest DIR`.');
-  for (const r of runs) console.log(`${r.startedAt.slice(0, 16).replace('T', ' ')}  ${r.kind.padEnd(6)} ${r.state.toLowerCase().padEnd(10)} ${r.workflowId}${r.destination ? ` → ${r.destination}` : ''}${r.result ? `: ${r.result}` : ''}`);
+  for (const r of runs) console.log(`${r.startedAt.slice(0, 16).replace('T', ' ')}  ${(r.kind === 'importTakeout' ? 'takeout' : r.kind).padEnd(7)} ${r.state.toLowerCase().padEnd(10)} ${r.workflowId}${r.destination ? ` → ${r.destination}` : ''}${r.result ? `: ${r.result}` : ''}`);
   if (scheduled.length > 0) console.log(`Schedules: ${scheduled.map((s) => `${s.schedule} (${s.when}${s.paused ? ', paused' : ''})`).join('; ')}`);
   console.log(`Filter them in the Web UI with ${SEARCH_ATTRIBUTES.source}="picker", ${SEARCH_ATTRIBUTES.account}="default" or ${SEARCH_ATTRIBUTES.destination}="..."; \`status ID\` shows one.`);
   return EXIT.ok;
