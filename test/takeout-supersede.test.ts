@@ -31,7 +31,9 @@ async function takeoutOf(dir: string, items: readonly EmulatedItem[]): Promise<{
     const seconds = Math.floor(Date.parse(item.creationTime) / 1000);
     const folder = `Takeout/Google Photos/Photos from ${new Date(item.creationTime).getUTCFullYear()}`;
     zip.addBuffer(original, `${folder}/${item.filename}`);
-    const json = { title: item.filename, photoTakenTime: { timestamp: String(seconds), formatted: '' }, geoDataExif: { latitude: 48.85, longitude: 2.29, altitude: 80 } };
+    // The first photo's page URL carries the API's id (unconfirmed that Google does this); the second's an id of its own.
+    const url = `https://photos.google.com/photo/${items.indexOf(item) === 0 ? item.id : `AF1Qip${item.id.slice(0, 8)}`}`;
+    const json = { title: item.filename, photoTakenTime: { timestamp: String(seconds), formatted: '' }, geoDataExif: { latitude: 48.85, longitude: 2.29, altitude: 80 }, url };
     zip.addBuffer(Buffer.from(JSON.stringify(json, null, 2)), `${folder}/${item.filename}.supplemental-metadata.json`);
   }
   const part = join(dir, 'takeout-20250102T030405Z-001.zip');
@@ -92,7 +94,7 @@ describe('API backup, then Takeout', () => {
           assert.ok(entry, `${item.filename} keeps its record`);
           assert.equal(entry.key, api.key, 'replaced in place, under the same name');
           assert.equal(entry.source, 'takeout');
-          assert.deepEqual(entry.supersedes, { source: 'library', size: api.size, sha256: api.sha256, storedAt: api.storedAt });
+          assert.deepEqual(entry.supersedes, { source: 'library', size: api.size, sha256: api.sha256, storedAt: api.storedAt, by: i === 0 ? 'url' : 'name-and-time' });
           const original = originals.get(item.id) as Buffer;
           assert.equal(entry.sha256, sha256(original));
           assert.equal(sha256(await readAll(destination, entry.key)), sha256(original), 'the file holds the Takeout original');

@@ -64,6 +64,12 @@ function recordedName(item: TakeoutItem): string {
   return item.role === 'original' && item.metadata?.title ? item.metadata.title : item.name;
 }
 
+/** An API copy of a Takeout item, and what recognised it. */
+interface Rendition {
+  readonly entry: ManifestEntry;
+  readonly by: 'url' | 'name-and-time';
+}
+
 /** Stored from a Takeout without a capture time, while the plan now has the item's JSON. */
 export function isIncomplete(entry: ManifestEntry, item: TakeoutItem): boolean {
   return entry.source === 'takeout' && entry.sameAs === undefined && entry.creationTime === undefined && item.sidecar !== undefined;
@@ -173,14 +179,20 @@ export class PartImport {
   }
 
   /**
-   * The copy of this photo stored from the API (Library or Picker), if exactly one: the same
-   * uploaded name (the JSON's title) and capture time. Its bytes are a rendition (`=d` drops GPS).
+   * The copy of this photo stored from the API (Library or Picker), and how it was recognised:
+   * the id in the JSON's `url` (if Google's API ids are the photo page's ids, which it does not
+   * say), else the one photo with the same uploaded name (the JSON's title) and capture time. Its
+   * bytes are a rendition (`=d` drops GPS).
    */
-  private renditionOf(item: TakeoutItem, creationTime: string | undefined): ManifestEntry | undefined {
+  private renditionOf(item: TakeoutItem, creationTime: string | undefined): Rendition | undefined {
+    if (item.role !== 'original') return undefined;
+    const urlId = item.metadata?.url?.split(/[/?#]/).filter((part) => part !== '').at(-1);
+    const byUrl = urlId === undefined ? undefined : this.deps.manifest.get(urlId);
+    if (byUrl && byUrl.source !== 'takeout' && byUrl.sameAs === undefined) return { entry: byUrl, by: 'url' };
     const title = item.metadata?.title;
-    if (item.role !== 'original' || title === undefined || creationTime === undefined) return undefined;
+    if (title === undefined || creationTime === undefined) return undefined;
     const found = this.deps.manifest.sameNameAndTime(title, creationTime).filter((entry) => entry.source !== 'takeout');
-    return found.length === 1 ? found[0] : undefined;
+    return found.length === 1 && found[0] ? { entry: found[0], by: 'name-and-time' } : undefined;
   }
 
   /**
@@ -188,15 +200,15 @@ export class PartImport {
    * sink's metadata), and the API item's record says so (`supersedes`: what was there); the
    * Takeout item is recorded as that same item (`sameAs`), so neither route stores it again.
    */
-  private async supersede(rendition: ManifestEntry, item: TakeoutItem, body: Readable, creationTime: string): Promise<void> {
+  private async supersede({ entry: rendition, by }: Rendition, item: TakeoutItem, body: Readable, creationTime: string): Promise<void> {
     const stored = await this.put(item, body, creationTime, rendition);
     await this.writeSidecars(stored.key, item, rendition.id);
     const { source, size, sha256, storedAt } = rendition;
-    await this.deps.manifest.record({ ...this.entryOf(item, stored, creationTime), id: rendition.id, supersedes: { source, size, sha256, storedAt } });
+    await this.deps.manifest.record({ ...this.entryOf(item, stored, creationTime), id: rendition.id, supersedes: { source, size, sha256, storedAt, by } });
     await this.deps.manifest.record({ ...this.entryOf(item, stored, creationTime), sameAs: rendition.id });
     this.counts.stored++;
     this.counts.storedBytes += stored.size;
-    this.deps.ctx.log.info('a Takeout original replaced the API copy of the same photo', { item: item.name, key: stored.key, apiId: rendition.id });
+    this.deps.ctx.log.info('a Takeout original replaced the API copy of the same photo', { item: item.name, key: stored.key, apiId: rendition.id, recognisedBy: by });
   }
 
   /**

@@ -28,7 +28,14 @@ export interface ManifestEntry {
    * This record's bytes replaced a rendition of the same photo stored from another source (a
    * Takeout original over the API's `=d` download): what was there before, for provenance.
    */
-  readonly supersedes?: { readonly source: SourceName; readonly size: number; readonly sha256: string; readonly storedAt: string };
+  readonly supersedes?: {
+    readonly source: SourceName;
+    readonly size: number;
+    readonly sha256: string;
+    readonly storedAt: string;
+    /** What told the two apart as one photo: the id in the Takeout JSON's `url`, or the uploaded name and capture time. */
+    readonly by: 'url' | 'name-and-time';
+  };
 }
 
 export interface FailureEntry {
