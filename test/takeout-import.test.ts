@@ -234,6 +234,20 @@ describe('import-takeout', () => {
     assert.match(refused.stderr, /no Google Photos files in .*takeout-20250102T030405Z-001\.zip/);
   });
 
+  it('--include-trash and --include-failed-videos import those folders too', async () => {
+    const fixture = await writeTakeout(tempDir('takeout-trash'), { format: 'zip', parts: 1, seed: 13 });
+    const root = join(tempDir('takeout-trash-dest'), 'photos');
+    const result = await runCli(['import-takeout', ...fixture.parts, '--dest', root, '--include-trash', '--include-failed-videos', '--wait', '--json'], stack.env(), 300_000);
+    assert.equal(result.code, 0, result.stderr);
+    const summary = lastJson<{ summary: TakeoutSummary }>(result.stdout).summary;
+    const skippedMedia = fixture.skipped.filter((path) => !path.endsWith('.json'));
+    assert.equal(skippedMedia.length, 2, 'the fixture has a photo in Trash and a video in Failed Videos');
+    assert.equal(summary.stored, fixture.items.length + skippedMedia.length);
+    assert.equal(summary.leftOut, 0);
+    const names = (await entries({ kind: 'disk', path: root })).map((e) => e.key.split('/').pop());
+    for (const path of skippedMedia) assert.ok(names.includes(path.split('/').pop()), `${path} is stored`);
+  });
+
   it('bad usage: no parts, a missing path, no --dest', async () => {
     const none = await runCli(['import-takeout', '--dest', tempDir('x')], stack.env());
     assert.equal(none.code, 2);
