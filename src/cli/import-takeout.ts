@@ -119,6 +119,7 @@ export function takeoutSummaryLines(s: TakeoutSummary): string[] {
     lines.push(...s.unmatchedSample.map((name) => `  no JSON: ${name}`));
     if (s.unmatched > s.unmatchedSample.length) lines.push(`  ... and ${s.unmatched - s.unmatchedSample.length} more`);
   }
+  if (s.unusedSidecars > 0) lines.push(`${s.unusedSidecars} JSON sidecars describe no media file of these parts (their photos may be in a part not imported yet).`);
   if (s.leftOut > 0) lines.push(`${s.leftOut} files in Trash or Failed Videos were left out (--include-trash, --include-failed-videos).`);
   lines.push(...failureLines(s));
   return lines;

@@ -78,6 +78,7 @@ export class TakeoutRun {
       partProblems: this.problems,
       unmatched: plan?.unmatched ?? 0,
       unmatchedSample: plan?.unmatchedSample ?? [],
+      unusedSidecars: plan?.unusedSidecars ?? 0,
       duplicates: plan?.duplicates ?? 0,
       leftOut: plan?.leftOut ?? 0,
       albums: this.albums || (plan?.albums ?? 0),

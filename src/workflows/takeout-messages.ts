@@ -49,6 +49,8 @@ export interface TakeoutProgress extends BackupCounters {
   /** Media files with no JSON sidecar (stored anyway), and the first of their names. */
   readonly unmatched: number;
   readonly unmatchedSample: readonly string[];
+  /** JSON sidecars that describe no media file of the parts imported (its photo may be in a part not imported yet). */
+  readonly unusedSidecars: number;
   /** Copies found in a second folder (album folders): the item is stored once. */
   readonly duplicates: number;
   /** Media left out (Trash, Failed Videos). */
