@@ -70,9 +70,15 @@ interface Rendition {
   readonly by: 'url' | 'name-and-time';
 }
 
-/** Stored from a Takeout without a capture time, while the plan now has the item's JSON. */
+/**
+ * Stored from a Takeout before its JSON was known (in a part not seen then), while the plan now
+ * has the JSON: stored without a capture time, or dated by the file's own EXIF time where the
+ * JSON gives another one.
+ */
 export function isIncomplete(entry: ManifestEntry, item: TakeoutItem): boolean {
-  return entry.source === 'takeout' && entry.sameAs === undefined && entry.creationTime === undefined && item.sidecar !== undefined;
+  if (entry.source !== 'takeout' || entry.sameAs !== undefined || entry.supersedes !== undefined || item.sidecar === undefined) return false;
+  const fromJson = creationTimeOf(item);
+  return entry.creationTime === undefined || (fromJson !== undefined && Date.parse(entry.creationTime) !== Date.parse(fromJson));
 }
 
 const PAGE = 500;
@@ -213,9 +219,10 @@ export class PartImport {
 
   /**
    * An item stored by an import that had its media but not its JSON (in a part not seen then):
-   * with a capture time now, it is stored again at its dated key, recorded there, and the undated
-   * copy removed (after the record: a crash in between leaves a spare copy, never none); without
-   * one, it gets its sidecars where it is.
+   * with a capture time now, it is stored again at its dated key (the same one when its EXIF time
+   * put it in the right folder already), recorded there, and the undated copy removed (after the
+   * record: a crash in between leaves a spare copy, never none); without one, it gets its
+   * sidecars where it is.
    */
   private async complete(entry: ManifestEntry, item: TakeoutItem, body: Readable, creationTime: string | undefined): Promise<void> {
     const { sink } = this.deps;
@@ -226,6 +233,8 @@ export class PartImport {
       return;
     }
     const stored = await this.put(item, body, creationTime);
+    // Dated in the same folder already (by its EXIF time): its XMP, made without the JSON, is made again.
+    if (stored.key === entry.key) await sink.remove(`${entry.key}.xmp`);
     await this.writeSidecars(stored.key, item);
     await this.record(item, stored, creationTime);
     if (stored.key !== entry.key) for (const key of [entry.key, `${entry.key}.xmp`, `${entry.key}.json`]) await sink.remove(key);

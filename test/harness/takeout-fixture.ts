@@ -454,7 +454,8 @@ function librarySpecs(prng: Prng, layout: Layout): { specs: MediaSpec[]; skipped
     { label: 'video', name: 'VID_20230101.mp4', type: 'mp4', folders: [y2023, holiday], role: 'original', own: own('VID_20230101.mp4', 2023, 'new', 'supplemental', { favorited: true }) },
     { label: 'emoji', name: emoji, type: 'jpeg', folders: [y2023], role: 'original', own: own(emoji, 2023, 'new', 'supplemental', { description: 'Nice ☀️' }) },
     { label: 'geo-exif', name: 'IMG_0300.jpg', type: 'jpeg', folders: [y2023], role: 'original',
-      own: own('IMG_0300.jpg', 2023, 'new', 'supplemental', { geoData: 'zero' }) },
+      // Its camera clock was wrong (EXIF in 2011): the JSON's time wins, also when the JSON comes in a later part.
+      own: own('IMG_0300.jpg', 2023, 'new', 'supplemental', { geoData: 'zero' }), exif: '2011:01:01 00:00:00' },
     { label: 'unmatched', name: 'IMG_0400.jpg', type: 'jpeg', folders: [y2023], role: 'original', exif: '2023:03:04 05:06:07' },
   ];
   const skipped: MediaSpec[] = [
