@@ -21,29 +21,31 @@ export const IMPORT_TAKEOUT_HELP = `Usage: gphotos-backup import-takeout PART_OR
 
 Import a Google Takeout export of Google Photos: the only route to the original files (with
 their GPS data and unchanged video) and to a whole library at once. Give every part of the
-export (takeout-…-001.zip, -002.zip, … or .tgz; a folder holding them; or folders where parts
-were extracted); a
-photo's JSON may sit in another part than the photo itself. Each item is stored once (a photo in
-a year folder and in albums too is one item) under YYYY/MM/<name> by its capture time, with
-its bytes unchanged, its mtime set, the JSON as Takeout gave it (<file>.json) and an XMP
-sidecar (<file>.xmp: capture time, place, description, favourite) that photo managers read.
-Albums are listed in .gphotos-backup/takeout-albums.jsonl. Items already in the destination
-(from an earlier import) are not written again. Trash and Failed Videos are left out unless
-asked for. A part that cannot be read (still downloading, damaged) is named and left out: the
-rest is imported, and importing again once the part is whole completes the import.
+export (takeout-…-001.zip, -002.zip, … or .tgz), a folder holding them, or folders where parts
+were extracted; a photo's JSON may sit in another part than the photo itself. Each item is
+stored once (a photo in a year folder and in albums too is one item) under YYYY/MM/<name> by
+its capture time (the JSON's, else the one inside the file), with its bytes unchanged, its
+mtime set, the JSON as Takeout gave it (<file>.json) and an XMP sidecar (<file>.xmp: capture
+time, place, description, favourite, people) that photo managers read. Albums are listed in
+.gphotos-backup/takeout-albums.jsonl (\`gphotos-backup albums\` makes folders of links). A photo
+already stored from the API is replaced by its Takeout original in place. Items already in the
+destination from an earlier import are not written again. Trash and Failed Videos are left out
+unless asked for. A part that cannot be read (still downloading, damaged) is named and left
+out: the rest is imported, and importing again once the part is whole completes the import.
 The paths must be readable by the worker (the same machine, or the same mount in a container).
 A worker must be running (\`gphotos-backup worker\` or \`gphotos-backup dev\`).
 
 Options:
-  --dest DEST             destination folder or s3://bucket/prefix (required)
+  --dest DEST           destination folder or s3://bucket/prefix (required)
 ${S3_HELP}
-  --include-trash         import the Trash folder too
-  --include-failed-videos import the "Failed Videos" folder too
-  --concurrency N         parts read at once (default: ${DEFAULT_TAKEOUT_OPTIONS.concurrency})
-  --follow                show live progress until the import ends
-  --wait                  block until the import ends
-  --json                  print machine-readable output
-  -h, --help              show this help
+  --include-trash       import the Trash folder too
+  --include-failed-videos
+                        import the "Failed Videos" folder too
+  --concurrency N       parts read at once (default: ${DEFAULT_TAKEOUT_OPTIONS.concurrency})
+  --follow              show live progress until the import ends
+  --wait                block until the import ends
+  --json                print machine-readable output
+  -h, --help            show this help
 
 Exit codes (with --wait or --follow): 0 every item is stored; 1 some items or parts could not be
 stored or read (they are listed); 2 bad usage (a path that does not exist, no --dest).`;
