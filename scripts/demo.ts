@@ -3,7 +3,8 @@
 // into a local folder with the real backup workflow, runs it again to show that a re-run fetches
 // nothing, then runs a Picker round into the same folder (the demo picks the whole library for
 // the person: the items the Library API cannot list are stored, the others are recognised as
-// already there), prints what it did, and stops everything (or keeps it up with --keep).
+// already there), then imports a sample two-part Google Takeout into the same folder, prints
+// what it did, and stops everything (or keeps it up with --keep).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,11 @@ import { installRuntime } from '../src/temporal/runtime.js';
 import { createWorker } from '../src/worker.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, SEARCH_ATTRIBUTE_TYPES, type BackupInput } from '../src/workflows/messages.js';
+import { takeoutSummaryLines } from '../src/cli/import-takeout.js';
+import type { DestinationSpec as Destination } from '../src/destination.js';
+import { importTakeout } from '../src/workflows/import-takeout.js';
+import { DEFAULT_TAKEOUT_OPTIONS } from '../src/workflows/takeout-messages.js';
+import { writeTakeout } from '../test/harness/takeout-fixture.js';
 import { summaryLines } from '../src/cli/backup.js';
 import { pickSummaryLines } from '../src/cli/pick.js';
 import type { DestinationSpec } from '../src/destination.js';
@@ -72,10 +78,30 @@ async function pickRound({ client, emulator }: Demo, destination: DestinationSpe
   console.log('Items the backup had stored were recognised by name, capture time, size and sha256, and not stored again.');
 }
 
+/** A sample Takeout (two zip parts, with the naming quirks Google's exports have) imported into the same folder. */
+async function takeoutRound({ client, uiUrl }: Demo, destination: Destination, state: string, workflowId: string): Promise<void> {
+  console.log('\nGoogle Takeout is the bulk route, and the only one to the original files (with GPS). A sample export:');
+  const fixture = await writeTakeout(join(state, 'takeout'), { format: 'zip', parts: 2 });
+  for (const part of fixture.parts) console.log(`  ${part}`);
+  const started = Date.now();
+  const handle = await client.workflow.start(importTakeout, {
+    taskQueue: TASK_QUEUE,
+    workflowId,
+    args: [{ destination, parts: fixture.parts, options: DEFAULT_TAKEOUT_OPTIONS }],
+    memo: { source: 'takeout' },
+  });
+  console.log(`Workflow:         ${uiUrl ?? ''}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+  const summary = await handle.result();
+  console.log(`\nTakeout import (${((Date.now() - started) / 1000).toFixed(1)} s):`);
+  for (const line of takeoutSummaryLines(summary)) console.log(line);
+}
+
 async function main(): Promise<number> {
   installRuntime(process.env.GPHOTOS_LOG_LEVEL, 'WARN');
   const keep = process.argv.includes('--keep');
   const state = mkdtempSync(join(tmpdir(), 'gphotos-demo-state-'));
+  // The manifest index and the Takeout catalog of this demo's folder go with its state.
+  process.env.GPHOTOS_CACHE_DIR = join(state, 'cache');
   const destRoot = mkdtempSync(join(tmpdir(), 'gphotos-demo-backup-'));
   console.log('Starting the Temporal dev server (with Web UI) and the Google Photos emulator...');
   const [server, emulator] = await Promise.all([startTemporalDevServer({ stateDir: join(state, 'temporal'), searchAttributes: SEARCH_ATTRIBUTE_TYPES }), Emulator.start({ preset: 'mixed' })]);
@@ -98,6 +124,7 @@ async function main(): Promise<number> {
     };
     for (const round of [1, 2]) await backupRun(demo, input, `backup/demo/${started}`, round);
     await pickRound(demo, input.destination, `pick/demo/${started}`);
+    await takeoutRound(demo, input.destination, state, `takeout/demo/${started}`);
     console.log(`\nThe backup is in ${dest} (YYYY/MM/<name>, manifest in .gphotos-backup/).`);
     console.log(`Check it with: node dist/src/cli/main.js verify --dest ${dest}`);
     if (keep) {

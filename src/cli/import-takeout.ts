@@ -117,7 +117,7 @@ export function takeoutSummaryLines(s: TakeoutSummary): string[] {
   if (s.duplicates > 0) lines.push(`${s.duplicates} copies in album folders were the same items (stored once); ${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
   else if (s.albums > 0) lines.push(`${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
   if (s.unmatched > 0) {
-    lines.push(`${s.unmatched} media files had no JSON sidecar (stored anyway; without a capture time they go under unknown-date/):`);
+    lines.push(`${s.unmatched} media files had no JSON sidecar (stored anyway, dated by the time inside the file, else under unknown-date/):`);
     lines.push(...s.unmatchedSample.map((name) => `  no JSON: ${name}`));
     if (s.unmatched > s.unmatchedSample.length) lines.push(`  ... and ${s.unmatched - s.unmatchedSample.length} more`);
   }
