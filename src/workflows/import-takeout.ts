@@ -6,7 +6,7 @@
 // downloading; corrupt; not an archive) is reported and left out; the others are imported, and
 // the run then fails with the list, so that importing again once the part is whole completes it.
 // Every change to the commands these steps issue goes behind patched() (README: Versioning).
-import { ActivityFailure, ApplicationFailure, log, proxyActivities, setCurrentDetails, setHandler, upsertMemo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, setCurrentDetails, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ImportPartResult, TakeoutPlanResult } from '../activities/takeout.js';
 import type { ItemFailure } from '../activities/batch-progress.js';
@@ -16,6 +16,8 @@ import { FAILURE_TYPES } from './messages.js';
 import { takeoutProgressQuery, type PartProblem, type TakeoutInput, type TakeoutProgress, type TakeoutStatus, type TakeoutSummary } from './takeout-messages.js';
 
 const FAILURES_KEPT = 50;
+/** Patch of the sweep at the end (imports started before it do not sweep). */
+const SWEEP_PATCH = 'takeout-sweep';
 
 function activitiesFor(input: TakeoutInput) {
   return proxyActivities<Activities>({
@@ -159,6 +161,8 @@ export class TakeoutRun {
     if (this.plan) {
       this.show('finishing');
       this.albums = await this.activities.finishTakeoutImport.executeWithOptions({ summary: 'write the albums index' }, [{ destination: this.input.destination }]);
+      // Temp files and unfinished uploads of workers killed during the import (their parts were taken over).
+      if (patched(SWEEP_PATCH)) await this.activities.sweepDestination.executeWithOptions({ summary: 'clear away temp files of stopped workers' }, [this.input.destination]);
     }
     this.show('done');
     upsertMemo(resultMemo(this.counters, this.failures));
