@@ -568,32 +568,60 @@ async function writeTgz(path: string, entries: readonly WriteEntry[], level: num
   await written;
 }
 
-/** Writes a synthetic Takeout export into `dir` and returns what an import of it must find. */
-export async function writeTakeout(dir: string, options: FixtureOptions): Promise<TakeoutFixture> {
+/** The options that shape every step, resolved once. */
+interface Shape {
+  readonly options: FixtureOptions;
+  readonly partCount: number;
+  readonly seed: number;
+  readonly topFolder: string;
+  readonly layout: Layout;
+  readonly inFolder: (folder: string, name: string) => string;
+}
+
+interface BulkSpec {
+  readonly label: string;
+  readonly name: string;
+  readonly json: string;
+  readonly meta: Meta;
+  readonly text: Buffer;
+  readonly part: number;
+  readonly index: number;
+}
+
+function shapeOf(options: FixtureOptions): Shape {
   const partCount = options.parts ?? 3;
   if (!Number.isInteger(partCount) || partCount < 1 || partCount > 20) throw new RangeError(`parts must be 1..20, not ${partCount}`);
-  const seed = options.seed ?? 1;
   const topFolder = options.topFolder ?? 'Google Photos';
   const yearPrefix = options.yearPrefix ?? 'Photos from';
-  const layout: Layout = { year: (year) => `${yearPrefix} ${year}`, trash: options.trashFolder ?? 'Trash' };
-  const prefix = options.name ?? 'takeout-20250102T030405Z';
-  const ext = options.format === 'zip' ? 'zip' : 'tgz';
   const root = `Takeout/${topFolder}`;
-  const inFolder = (folder: string, name: string) => (folder === '' ? `${root}/${name}` : `${root}/${folder}/${name}`);
+  return {
+    options,
+    partCount,
+    seed: options.seed ?? 1,
+    topFolder,
+    layout: { year: (year) => `${yearPrefix} ${year}`, trash: options.trashFolder ?? 'Trash' },
+    inFolder: (folder, name) => (folder === '' ? `${root}/${name}` : `${root}/${folder}/${name}`),
+  };
+}
 
-  // The library: bytes and JSON of every media file, from the seed alone.
-  const prng = new Prng(seed);
-  const urls = new Set<string>();
-  const { specs, skipped: skippedSpecs } = librarySpecs(prng, layout);
+/** The library: bytes and JSON of every media file, from the seed alone. */
+function buildLibrary(prng: Prng, shape: Shape, urls: Set<string>): { specs: MediaSpec[]; skippedSpecs: MediaSpec[]; library: Map<string, LibraryItem> } {
+  const { specs, skipped: skippedSpecs } = librarySpecs(prng, shape.layout);
   const library = new Map<string, LibraryItem>();
   for (const spec of [...specs, ...skippedSpecs]) {
     const bytes = mediaBytes(prng, spec.type, spec.exif);
     const json = spec.own ? Buffer.from(sidecarJson(spec.own.meta, prng, urls), 'utf8') : undefined;
     library.set(spec.label, { spec, bytes, ...(json ? { json } : {}) });
   }
+  return { specs, skippedSpecs, library };
+}
 
-  // Entries, folder by folder. Photos from 2023 has all its media first and its JSON after, so
-  // the part boundary that falls inside it leaves media in one part and their JSON in the next.
+/**
+ * Entries, folder by folder. Photos from 2023 has all its media first and its JSON after, so
+ * the part boundary that falls inside it leaves media in one part and their JSON in the next.
+ */
+function planCore(library: ReadonlyMap<string, LibraryItem>, shape: Shape): PlannedEntry[] {
+  const { layout, inFolder } = shape;
   const core: PlannedEntry[] = [];
   const add = (path: string, kind: FixtureEntryKind, body: Buffer) => core.push({ path, kind, body, part: 1 });
   add('Takeout/archive_browser.html', 'other', Buffer.from(ARCHIVE_BROWSER, 'utf8'));
@@ -614,125 +642,148 @@ export async function writeTakeout(dir: string, options: FixtureOptions): Promis
       for (const item of here) if (item.json && item.spec.own) add(inFolder(folder, item.spec.own.json), 'sidecar', item.json);
     }
   }
-  assignParts(core, partCount);
+  assignParts(core, shape.partCount);
+  return core;
+}
 
-  // Bulk items: Photos from 2024, spread evenly over the parts after their core entries.
-  const bulk = options.bulk ?? { count: 0, bytes: 0 };
+/** Bulk items: Photos from 2024, spread evenly over the parts after their core entries. */
+function planBulk(prng: Prng, shape: Shape, urls: Set<string>): { bulkEntries: PlannedEntry[]; bulkSpecs: BulkSpec[] } {
+  const bulk = shape.options.bulk ?? { count: 0, bytes: 0 };
   if (!Number.isSafeInteger(bulk.count) || bulk.count < 0 || !Number.isSafeInteger(bulk.bytes) || bulk.bytes < 0) {
     throw new RangeError(`bulk count and bytes must be non-negative integers`);
   }
-  const bulkFolder = layout.year(2024);
+  const bulkFolder = shape.layout.year(2024);
   const bulkEntries: PlannedEntry[] = [];
-  const bulkSpecs: { label: string; name: string; json: string; meta: Meta; text: Buffer; part: number; index: number }[] = [];
+  const bulkSpecs: BulkSpec[] = [];
   for (let i = 0; i < bulk.count; i++) {
     const name = `BULK_${String(i).padStart(6, '0')}.jpg`;
     const meta: Meta = { title: name, takenAt: takenIn(prng, 2024), origin: 'android', geoData: 'zero', geoDataExif: 'zero' };
     const text = Buffer.from(sidecarJson(meta, prng, urls), 'utf8');
-    const part = Math.floor((i * partCount) / bulk.count) + 1;
+    const part = Math.floor((i * shape.partCount) / bulk.count) + 1;
     const json = sidecarName(name, 'new');
     bulkSpecs.push({ label: `bulk-${i}`, name, json, meta, text, part, index: i });
-    bulkEntries.push({ path: inFolder(bulkFolder, name), kind: 'media', body: { seed: (Math.imul(seed, 1_000_003) + i + 1) >>> 0, size: bulk.bytes, bulk: i }, part });
-    bulkEntries.push({ path: inFolder(bulkFolder, json), kind: 'sidecar', body: text, part });
+    bulkEntries.push({ path: shape.inFolder(bulkFolder, name), kind: 'media', body: { seed: (Math.imul(shape.seed, 1_000_003) + i + 1) >>> 0, size: bulk.bytes, bulk: i }, part });
+    bulkEntries.push({ path: shape.inFolder(bulkFolder, json), kind: 'sidecar', body: text, part });
   }
+  return { bulkEntries, bulkSpecs };
+}
 
-  // Write the parts.
+/** Writes the parts; returns their paths and the sha256 of every bulk body (hashed as written). */
+async function writeParts(dir: string, shape: Shape, planned: readonly PlannedEntry[]): Promise<{ partPaths: string[]; bulkSha: Map<number, string> }> {
+  const { options } = shape;
   await mkdir(dir, { recursive: true });
   const partPaths: string[] = [];
   const bulkSha = new Map<number, string>();
   const compressMedia = options.compressMedia ?? false;
-  for (let part = 1; part <= partCount; part++) {
-    const path = join(dir, `${prefix}-${String(part).padStart(3, '0')}.${ext}`);
+  for (let part = 1; part <= shape.partCount; part++) {
+    const path = join(dir, `${options.name ?? 'takeout-20250102T030405Z'}-${String(part).padStart(3, '0')}.${options.format === 'zip' ? 'zip' : 'tgz'}`);
     partPaths.push(path);
-    const entries = [...core, ...bulkEntries]
-      .filter((entry) => entry.part === part)
-      .map((planned) => ({ planned, compress: planned.kind === 'media' ? compressMedia : true }));
+    const entries = planned.filter((entry) => entry.part === part).map((entry) => ({ planned: entry, compress: entry.kind === 'media' ? compressMedia : true }));
     if (options.format === 'zip') await writeZip(path, entries, options.zip64 ?? false, bulkSha);
     else await writeTgz(path, entries, options.gzipLevel ?? 6, bulkSha);
   }
+  return { partPaths, bulkSha };
+}
 
-  // What was written, entry by entry.
+/** What was written, entry by entry, part by part. */
+function writtenEntries(shape: Shape, planned: readonly PlannedEntry[], bulkSha: ReadonlyMap<number, string>): FixtureEntry[] {
   const entries: FixtureEntry[] = [];
-  for (let part = 1; part <= partCount; part++) {
-    for (const planned of [...core, ...bulkEntries].filter((entry) => entry.part === part)) {
-      const body = planned.body;
-      const compressed = options.format === 'zip' && (planned.kind !== 'media' || compressMedia);
-      if (Buffer.isBuffer(body)) entries.push({ path: planned.path, part, size: body.length, sha256: sha256(body), kind: planned.kind, compressed });
-      else entries.push({ path: planned.path, part, size: body.size, sha256: bulkSha.get(body.bulk) ?? '', kind: planned.kind, compressed });
+  const compressMedia = shape.options.compressMedia ?? false;
+  for (let part = 1; part <= shape.partCount; part++) {
+    for (const entry of planned.filter((e) => e.part === part)) {
+      const body = entry.body;
+      const compressed = shape.options.format === 'zip' && (entry.kind !== 'media' || compressMedia);
+      if (Buffer.isBuffer(body)) entries.push({ path: entry.path, part, size: body.length, sha256: sha256(body), kind: entry.kind, compressed });
+      else entries.push({ path: entry.path, part, size: body.size, sha256: bulkSha.get(body.bulk) ?? '', kind: entry.kind, compressed });
     }
   }
+  return entries;
+}
+
+/** What an import must store for one library item: its copies, its JSON, its dates. */
+function expectedItem(spec: MediaSpec, library: ReadonlyMap<string, LibraryItem>, shape: Shape, requirePart: (path: string) => number): ExpectedItem {
+  const item = library.get(spec.label);
+  if (!item) throw new Error(`fixture: no item ${spec.label}`);
+  const source = spec.own ? spec : spec.shares === undefined ? undefined : library.get(spec.shares)?.spec;
+  const sidecar = source?.own?.json;
+  const meta = source?.own?.meta;
+  const copies: ItemCopy[] = spec.folders.map((folder) => {
+    const path = shape.inFolder(folder, spec.name);
+    if (sidecar === undefined) return { folder, path, part: requirePart(path) };
+    const jsonPath = shape.inFolder(folder, sidecar);
+    return { folder, path, part: requirePart(path), jsonPath, jsonPart: requirePart(jsonPath) };
+  });
+  const [first] = copies;
+  if (!first) throw new Error(`fixture: ${spec.label} is in no folder`);
+  const geo = meta ? expectedGeo(meta) : undefined;
+  const rule = spec.own?.rule ?? spec.rule;
+  return {
+    label: spec.label,
+    name: spec.name,
+    folders: spec.folders,
+    size: item.bytes.length,
+    sha256: sha256(item.bytes),
+    ...(meta && meta.takenAt !== 0 ? { takenAt: meta.takenAt } : {}),
+    ...(spec.exif === undefined ? {} : { exifTakenAt: Date.parse(`${spec.exif.replace(/^(\d{4}):(\d{2}):(\d{2}) /, '$1-$2-$3T')}Z`) / 1000 }),
+    ...(geo ? { geo } : {}),
+    role: spec.role,
+    ...(spec.of === undefined ? {} : { of: spec.of }),
+    ...(sidecar === undefined ? {} : { sidecar }),
+    ...(sidecar === undefined || rule === undefined ? {} : { rule }),
+    ...(item.json ? { json: item.json.toString('utf8') } : {}),
+    mediaPart: first.part,
+    ...(first.jsonPart === undefined ? {} : { jsonPart: first.jsonPart }),
+    copies,
+  };
+}
+
+function expectedBulkItem(b: BulkSpec, shape: Shape, bytes: number, bulkSha: ReadonlyMap<number, string>): ExpectedItem {
+  const folder = shape.layout.year(2024);
+  const path = shape.inFolder(folder, b.name);
+  const jsonPath = shape.inFolder(folder, b.json);
+  return {
+    label: b.label,
+    name: b.name,
+    folders: [folder],
+    size: bytes,
+    sha256: bulkSha.get(b.index) ?? '',
+    takenAt: b.meta.takenAt,
+    role: 'original',
+    sidecar: b.json,
+    rule: 'supplemental',
+    json: b.text.toString('utf8'),
+    mediaPart: b.part,
+    jsonPart: b.part,
+    copies: [{ folder, path, part: b.part, jsonPath, jsonPart: b.part }],
+  };
+}
+
+/** Writes a synthetic Takeout export into `dir` and returns what an import of it must find. */
+export async function writeTakeout(dir: string, options: FixtureOptions): Promise<TakeoutFixture> {
+  const shape = shapeOf(options);
+  const prng = new Prng(shape.seed);
+  const urls = new Set<string>();
+  const { specs, skippedSpecs, library } = buildLibrary(prng, shape, urls);
+  const core = planCore(library, shape);
+  const { bulkEntries, bulkSpecs } = planBulk(prng, shape, urls);
+  const planned = [...core, ...bulkEntries];
+  const { partPaths, bulkSha } = await writeParts(dir, shape, planned);
+  const entries = writtenEntries(shape, planned, bulkSha);
   const partOf = new Map(entries.map((entry) => [entry.path, entry.part]));
   const requirePart = (path: string): number => {
     const part = partOf.get(path);
     if (part === undefined) throw new Error(`fixture: ${path} was not written`);
     return part;
   };
-
-  // The expected items.
-  const items: ExpectedItem[] = [];
-  for (const spec of specs) {
-    const item = library.get(spec.label);
-    if (!item) throw new Error(`fixture: no item ${spec.label}`);
-    const source = spec.own ? spec : spec.shares === undefined ? undefined : library.get(spec.shares)?.spec;
-    const sidecar = source?.own?.json;
-    const meta = source?.own?.meta;
-    const copies: ItemCopy[] = spec.folders.map((folder) => {
-      const path = inFolder(folder, spec.name);
-      if (sidecar === undefined) return { folder, path, part: requirePart(path) };
-      const jsonPath = inFolder(folder, sidecar);
-      return { folder, path, part: requirePart(path), jsonPath, jsonPart: requirePart(jsonPath) };
-    });
-    const [first] = copies;
-    if (!first) throw new Error(`fixture: ${spec.label} is in no folder`);
-    const geo = meta ? expectedGeo(meta) : undefined;
-    const rule = spec.own?.rule ?? spec.rule;
-    items.push({
-      label: spec.label,
-      name: spec.name,
-      folders: spec.folders,
-      size: item.bytes.length,
-      sha256: sha256(item.bytes),
-      ...(meta && meta.takenAt !== 0 ? { takenAt: meta.takenAt } : {}),
-      ...(spec.exif === undefined ? {} : { exifTakenAt: Date.parse(`${spec.exif.replace(/^(\d{4}):(\d{2}):(\d{2}) /, '$1-$2-$3T')}Z`) / 1000 }),
-      ...(geo ? { geo } : {}),
-      role: spec.role,
-      ...(spec.of === undefined ? {} : { of: spec.of }),
-      ...(sidecar === undefined ? {} : { sidecar }),
-      ...(sidecar === undefined || rule === undefined ? {} : { rule }),
-      ...(item.json ? { json: item.json.toString('utf8') } : {}),
-      mediaPart: first.part,
-      ...(first.jsonPart === undefined ? {} : { jsonPart: first.jsonPart }),
-      copies,
-    });
-  }
-  for (const b of bulkSpecs) {
-    const path = inFolder(bulkFolder, b.name);
-    const jsonPath = inFolder(bulkFolder, b.json);
-    items.push({
-      label: b.label,
-      name: b.name,
-      folders: [bulkFolder],
-      size: bulk.bytes,
-      sha256: bulkSha.get(b.index) ?? '',
-      takenAt: b.meta.takenAt,
-      role: 'original',
-      sidecar: b.json,
-      rule: 'supplemental',
-      json: b.text.toString('utf8'),
-      mediaPart: b.part,
-      jsonPart: b.part,
-      copies: [{ folder: bulkFolder, path, part: b.part, jsonPath, jsonPart: b.part }],
-    });
-  }
-
+  const items = [
+    ...specs.map((spec) => expectedItem(spec, library, shape, requirePart)),
+    ...bulkSpecs.map((b) => expectedBulkItem(b, shape, options.bulk?.bytes ?? 0, bulkSha)),
+  ];
   const skipped = skippedSpecs.flatMap((spec) => {
     const folder = spec.folders[0] ?? '';
-    return [inFolder(folder, spec.name), ...(spec.own ? [inFolder(folder, spec.own.json)] : [])];
+    return [shape.inFolder(folder, spec.name), ...(spec.own ? [shape.inFolder(folder, spec.own.json)] : [])];
   });
-  const albums = ALBUMS.map((album) => ({
-    folder: album.folder,
-    title: album.title,
-    items: specs.filter((spec) => spec.folders.includes(album.folder)).map((spec) => spec.name),
-  }));
+  const albums = ALBUMS.map((album) => ({ folder: album.folder, title: album.title, items: specs.filter((spec) => spec.folders.includes(album.folder)).map((spec) => spec.name) }));
   let bytes = 0;
   for (const path of partPaths) bytes += (await stat(path)).size;
   const fixture: TakeoutFixture = {
@@ -744,9 +795,9 @@ export async function writeTakeout(dir: string, options: FixtureOptions): Promis
     bytes,
     entries,
     nonMedia: entries.filter((entry) => entry.kind === 'other').map((entry) => entry.path),
-    topFolder,
+    topFolder: shape.topFolder,
   };
-  if (partCount > 1) checkSpread(fixture, layout.year(2023));
+  if (shape.partCount > 1) checkSpread(fixture, shape.layout.year(2023));
   return fixture;
 }
 
