@@ -45,8 +45,6 @@ export interface PartImportDeps {
   readonly part: CatalogPart;
   readonly sink: Sink;
   readonly manifest: Manifest;
-  /** The destination, for messages. */
-  readonly where: string;
 }
 
 /** The capture time as the manifest and the layout take it (RFC 3339, UTC). */

@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { destinationHash, destinationLabel, manifestFor, openSink, type DestinationSpec } from '../destination.js';
-import { catalogFile, TakeoutCatalog } from '../sources/takeout/catalog.js';
+import { catalogFile, isSameFile, TakeoutCatalog } from '../sources/takeout/catalog.js';
 import { planImport, type PlanOptions, type PlanSummary } from '../sources/takeout/plan.js';
 import { scanPart, type ScanResult } from '../sources/takeout/scan.js';
 import { writeAlbumsIndex } from '../sources/takeout/albums.js';
@@ -52,7 +52,7 @@ async function partsToImport(catalog: TakeoutCatalog, input: TakeoutPlanInput): 
   for (const part of catalog.scannedParts()) {
     if (named.has(part.path)) continue;
     const info = await stat(part.path).catch(() => undefined);
-    const unchanged = info !== undefined && (info.isDirectory() || (info.size === part.size && Math.trunc(info.mtimeMs) === part.mtimeMs));
+    const unchanged = info !== undefined && (info.isDirectory() || isSameFile(part, info));
     if (unchanged && (await hasWork(catalog, part.id, manifest, sink))) earlier.push(part.path);
   }
   return [...input.parts, ...earlier];
@@ -83,7 +83,6 @@ async function plan(catalog: TakeoutCatalog, input: TakeoutPlanInput, beat: () =
   const summary = planImport(catalog, options);
   const planId = planIdOf(catalog, options);
   catalog.setMeta('plan', planId);
-  catalog.setMeta('plan-summary', JSON.stringify(summary));
   return { ...summary, planId, parts: await partsToImport(catalog, input) };
 }
 
@@ -113,7 +112,7 @@ export function createTakeoutActivities() {
         if (!part?.scanned) throw new Error(`the catalog has no scan of ${input.part}`);
         const [sink, manifest] = [openSink(input.destination), await manifestFor(input.destination)];
         const resume = ctx.info.heartbeatDetails as ImportHeartbeat | undefined;
-        return new PartImport({ ctx, catalog, part, sink, manifest, where: destinationLabel(input.destination) }, resume).run();
+        return new PartImport({ ctx, catalog, part, sink, manifest }, resume).run();
       }, destinationLabel(input.destination));
     },
     /** Writes the albums index (`.gphotos-backup/takeout-albums.jsonl`) of what is stored; returns the number of albums. */

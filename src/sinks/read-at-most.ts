@@ -10,6 +10,19 @@ export interface StreamStart {
   readonly ended: boolean;
 }
 
+/**
+ * A whole small stream as text, or undefined (and the stream destroyed) when it holds more than
+ * `limit` bytes.
+ */
+export async function readTextAtMost(stream: Readable, limit: number): Promise<string | undefined> {
+  const start = await readAtMost(stream, limit + 1);
+  if (start.bytes > limit) {
+    stream.destroy();
+    return undefined;
+  }
+  return Buffer.concat(start.chunks).toString('utf8');
+}
+
 /** Reads chunks until at least `limit` bytes or the end; rejects with the stream's error. */
 export async function readAtMost(stream: Readable, limit: number): Promise<StreamStart> {
   const chunks: Buffer[] = [];

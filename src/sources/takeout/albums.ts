@@ -3,6 +3,7 @@
 // the keys being where the album's items are stored. It is written again, whole, at the end of
 // every import, from the catalog's plan and the manifest (items that failed are not listed).
 import { MANIFEST_DIR, type Manifest } from '../../manifest/manifest.js';
+import { readTextAtMost } from '../../sinks/read-at-most.js';
 import type { Sink } from '../../sinks/sink.js';
 import type { TakeoutCatalog } from './catalog.js';
 
@@ -35,10 +36,8 @@ function albumKeys(catalog: TakeoutCatalog, manifest: Manifest, folder: string):
 
 /** The index as it is now, or undefined when there is none. */
 async function current(sink: Sink): Promise<string | undefined> {
-  if ((await sink.stat(ALBUMS_INDEX)) === undefined) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of sink.read(ALBUMS_INDEX) as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  const info = await sink.stat(ALBUMS_INDEX);
+  return info === undefined ? undefined : readTextAtMost(sink.read(ALBUMS_INDEX), info.size);
 }
 
 /** Writes the index (unless it says this already: a re-import writes nothing); returns how many albums it lists. */

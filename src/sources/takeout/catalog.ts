@@ -117,6 +117,11 @@ function partOf(row: PartRow): CatalogPart {
   return { id: row.id, path: row.path, size: row.size, mtimeMs: row.mtime_ms, format: row.format, scanned: row.scanned === 1, entries: row.entries };
 }
 
+/** Whether a file is still the part the catalog scanned: same size and modification time (a folder never is). */
+export function isSameFile(part: CatalogPart, info: { isFile(): boolean; size: number; mtimeMs: number }): boolean {
+  return info.isFile() && info.size === part.size && Math.trunc(info.mtimeMs) === part.mtimeMs;
+}
+
 /** Where the catalog of the destination with this hash lives. */
 export function catalogFile(destinationHash: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), 'takeout', `${destinationHash}.sqlite`);
@@ -144,7 +149,6 @@ export class TakeoutCatalog extends CacheDb {
     const db = this.db;
     return {
       part: db.prepare<[string], PartRow>('SELECT * FROM parts WHERE path = ?'),
-      partById: db.prepare<[number], PartRow>('SELECT * FROM parts WHERE id = ?'),
       parts: db.prepare<[], PartRow>('SELECT * FROM parts WHERE scanned = 1 ORDER BY path'),
       upsertPart: db.prepare<[string, number, number, string]>(
         'INSERT INTO parts (path, size, mtime_ms, format, scanned, entries) VALUES (?, ?, ?, ?, 0, 0) ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, format = excluded.format, scanned = 0, entries = 0',
@@ -166,7 +170,6 @@ export class TakeoutCatalog extends CacheDb {
       itemAt: db.prepare<[number, number], { id: string }>('SELECT id FROM items WHERE part = ? AND idx = ?'),
       putItem: db.prepare<[string, number, number, string]>('INSERT OR REPLACE INTO items (id, part, idx, json) VALUES (?, ?, ?, ?)'),
       itemsOfPart: db.prepare<[number, number, number], { idx: number; id: string }>('SELECT idx, id FROM items WHERE part = ? AND idx >= ? ORDER BY idx LIMIT ?'),
-      itemCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM items'),
       itemCountOfPart: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM items WHERE part = ?'),
       putAlbum: db.prepare<[string, string]>('INSERT OR REPLACE INTO albums (folder, json) VALUES (?, ?)'),
       putAlbumItem: db.prepare<[string, string]>('INSERT OR IGNORE INTO album_items (folder, id) VALUES (?, ?)'),
@@ -178,11 +181,6 @@ export class TakeoutCatalog extends CacheDb {
   /** The part at this path, if it was ever begun. */
   part(path: string): CatalogPart | undefined {
     const row = this.sql.part.get(path);
-    return row && partOf(row);
-  }
-
-  partById(id: number): CatalogPart | undefined {
-    const row = this.sql.partById.get(id);
     return row && partOf(row);
   }
 
@@ -258,10 +256,6 @@ export class TakeoutCatalog extends CacheDb {
 
   itemCountOfPart(part: number): number {
     return this.sql.itemCountOfPart.get(part)?.n ?? 0;
-  }
-
-  get itemCount(): number {
-    return this.sql.itemCount.get()?.n ?? 0;
   }
 
   putAlbum(folder: string, json: string): void {

@@ -4,9 +4,9 @@
 // central directory plus its JSON entries; a tgz in one pass over the whole stream, which also
 // proves the part complete. A part already scanned at the same size and time is not read again.
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { readTextAtMost } from '../../sinks/read-at-most.js';
 import { openArchive, type ArchiveEntry, type TakeoutArchive } from './archive.js';
-import type { CatalogEntry, CatalogPart, TakeoutCatalog } from './catalog.js';
+import { isSameFile, type CatalogEntry, type CatalogPart, type TakeoutCatalog } from './catalog.js';
 import { classifyTakeoutPath } from './paths.js';
 
 /** A JSON file larger than this is no sidecar (they hold a few hundred bytes): kept as 'other'. */
@@ -26,20 +26,6 @@ export interface ScanResult extends ScanCounts {
   readonly format: string;
   /** False when the catalog knew the part already (same size and time). */
   readonly scanned: boolean;
-}
-
-async function readText(body: Readable, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function wantsText(entry: CatalogEntry): boolean {
@@ -108,7 +94,7 @@ async function scanListed(archive: TakeoutArchive, scan: PartScan, signal: Abort
   }
   await archive.read({ wanted: (entry) => texts.has(entry.index), ...(signal ? { signal } : {}) }, async (entry, body) => {
     const row = texts.get(entry.index);
-    scan.add(entry, row, await readText(body, MAX_JSON_BYTES));
+    scan.add(entry, row, await readTextAtMost(body, MAX_JSON_BYTES));
     texts.delete(entry.index);
     beat();
   });
@@ -120,7 +106,7 @@ async function scanListed(archive: TakeoutArchive, scan: PartScan, signal: Abort
 async function scanStreamed(archive: TakeoutArchive, scan: PartScan, signal: AbortSignal | undefined, beat: () => void): Promise<void> {
   await archive.read({ wanted: () => true, ...(signal ? { signal } : {}) }, async (entry, body) => {
     const row = scan.rowOf(entry);
-    scan.add(entry, row, row && wantsText(row) ? await readText(body, MAX_JSON_BYTES) : undefined);
+    scan.add(entry, row, row && wantsText(row) ? await readTextAtMost(body, MAX_JSON_BYTES) : undefined);
     beat();
   });
 }
@@ -130,16 +116,16 @@ function countsOf(catalog: TakeoutCatalog, part: CatalogPart): ScanResult {
   return { part: part.id, format: part.format, scanned: false, entries: part.entries, media: counts.media ?? 0, sidecars: counts.sidecars ?? 0, outside: counts.outside ?? 0 };
 }
 
-/** Scans a part into the catalog unless it knows it at this size and time already. */
+/** Scans a part into the catalog unless it knows it at this size and time already (a folder is always read again). */
 export async function scanPart(catalog: TakeoutCatalog, path: string, options: { signal?: AbortSignal; beat?: () => void } = {}): Promise<ScanResult> {
+  const info = await stat(path).catch(() => undefined);
+  const known = catalog.part(path);
+  if (info && known?.scanned && isSameFile(known, info)) return countsOf(catalog, known);
+  // A path that is gone or unreadable fails here, with the error that names it.
   const archive = await openArchive(path);
   try {
-    const info = await stat(path);
-    const mtimeMs = Math.trunc(info.mtimeMs);
-    const known = catalog.part(path);
-    const size = info.isDirectory() ? 0 : info.size;
-    if (known?.scanned && known.size === size && known.mtimeMs === mtimeMs && !info.isDirectory()) return countsOf(catalog, known);
-    const id = catalog.beginPart(path, size, mtimeMs, archive.format);
+    const now = info ?? (await stat(path));
+    const id = catalog.beginPart(path, now.isDirectory() ? 0 : now.size, Math.trunc(now.mtimeMs), archive.format);
     const scan = new PartScan(catalog, id);
     const beat = options.beat ?? (() => undefined);
     if (archive.format === 'tgz') await scanStreamed(archive, scan, options.signal, beat);
