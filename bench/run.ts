@@ -6,7 +6,8 @@
 // stored-million-s3 (stored.ts) back up into a destination that already holds a million items;
 // rerun-100k backs up a library of 100,000 photos and runs again over it unchanged.
 // takeout-import and takeout-import-tgz (takeout.ts) import a Takeout of about 3 GB in two zip
-// (tgz) parts into a folder, against `unzip` (`tar -xzf`) of the same parts to the same disk.
+// (tgz) parts into a folder, against `unzip` (`tar -xzf`) of the same parts to the same disk;
+// takeout-many does the same with 100,000 small photos in one year folder.
 //
 // Each scenario starts its own emulator and worker as separate processes (so the worker's peak
 // RSS is its own, read from /proc/<pid>/status VmHWM), against one headless Temporal dev server.
@@ -27,7 +28,7 @@ import type { ListMediaItemsResponse } from '../src/google/types.js';
 import { backup } from '../src/workflows/backup.js';
 import { DEFAULT_BACKUP_OPTIONS, type BackupInput } from '../src/workflows/messages.js';
 import { rerunScenario, storedScenario } from './stored.js';
-import { takeoutScenario } from './takeout.js';
+import { TAKEOUT_SCENARIOS, takeoutScenario } from './takeout.js';
 import { CONCURRENCY, counters, cpuSeconds, resetCounters, startEmulator, startWorker, threadCpuDelta, threadCpuSeconds } from './common.js';
 
 const SMALL_ITEMS = Number(process.env.BENCH_SMALL_ITEMS ?? 2000);
@@ -236,10 +237,10 @@ async function main(): Promise<void> {
       console.error('running rerun-100k...');
       for (const line of await rerunScenario(client, server.address, root)) console.log(line);
     }
-    for (const [name, format] of [['takeout-import', 'zip'], ['takeout-import-tgz', 'tgz']] as const) {
-      if (wanted && !wanted.includes(name)) continue;
-      console.error(`running ${name}...`);
-      for (const line of await takeoutScenario(format, client, server.address, root, server.pid)) console.log(line);
+    for (const scenario of TAKEOUT_SCENARIOS) {
+      if (wanted && !wanted.includes(scenario.name)) continue;
+      console.error(`running ${scenario.name}...`);
+      for (const line of await takeoutScenario(scenario, client, server.address, root, server.pid)) console.log(line);
     }
   } finally {
     await client.connection.close();

@@ -2,7 +2,9 @@
 // BENCH_TAKEOUT_ITEMS bulk photos (default 1500) of BENCH_TAKEOUT_ITEM_BYTES each (default 2 MiB;
 // about 3 GB in all, plus the fixture's few dozen small items with every naming quirk) in two
 // parts, media stored (not deflated: large media barely compress), written into a folder next to
-// the destinations (one filesystem, under os.tmpdir()). Then, on that same disk:
+// the destinations (one filesystem, under os.tmpdir()). `takeout-many` is the same with many
+// small photos, all in one year folder: BENCH_TAKEOUT_MANY_ITEMS (default 100,000) of
+// BENCH_TAKEOUT_MANY_BYTES (default 8 KiB), in zip parts. Then, on that same disk:
 // (b) the plain baseline: `unzip -q -o PART -d DIR` (tgz: `tar -xzf PART -C DIR`) for each part,
 //     one after the other, then `sync`;
 // (a) gphotos-backup: the importTakeout workflow on a worker process of its own (its peak RSS read
@@ -21,8 +23,19 @@ import { DEFAULT_TAKEOUT_OPTIONS, takeoutProgressQuery, type TakeoutInput, type 
 import { writeTakeout, type FixtureFormat } from '../test/harness/takeout-fixture.js';
 import { cpuSeconds, startWorker, threadCpuDelta, threadCpuSeconds } from './common.js';
 
-const ITEMS = Number(process.env.BENCH_TAKEOUT_ITEMS ?? 1500);
-const ITEM_BYTES = Number(process.env.BENCH_TAKEOUT_ITEM_BYTES ?? 2 * 1024 ** 2);
+export interface TakeoutScenario {
+  readonly name: string;
+  readonly format: FixtureFormat;
+  /** Bulk photos, and the bytes of each. */
+  readonly items: number;
+  readonly itemBytes: number;
+}
+
+export const TAKEOUT_SCENARIOS: readonly TakeoutScenario[] = [
+  { name: 'takeout-import', format: 'zip', items: Number(process.env.BENCH_TAKEOUT_ITEMS ?? 1500), itemBytes: Number(process.env.BENCH_TAKEOUT_ITEM_BYTES ?? 2 * 1024 ** 2) },
+  { name: 'takeout-import-tgz', format: 'tgz', items: Number(process.env.BENCH_TAKEOUT_ITEMS ?? 1500), itemBytes: Number(process.env.BENCH_TAKEOUT_ITEM_BYTES ?? 2 * 1024 ** 2) },
+  { name: 'takeout-many', format: 'zip', items: Number(process.env.BENCH_TAKEOUT_MANY_ITEMS ?? 100_000), itemBytes: Number(process.env.BENCH_TAKEOUT_MANY_BYTES ?? 8 * 1024) },
+];
 const PARTS = 2;
 /** Parts (a) imports at once (the workflow's option; default its default, 2). */
 const CONCURRENCY = Number(process.env.BENCH_TAKEOUT_CONCURRENCY ?? DEFAULT_TAKEOUT_OPTIONS.concurrency);
@@ -117,14 +130,14 @@ function phaseLine(phases: Map<TakeoutStatus, number>, total: number): string {
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
 const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 
-export async function takeoutScenario(format: FixtureFormat, client: Client, address: string, root: string, serverPid: number): Promise<string[]> {
-  const name = format === 'zip' ? 'takeout-import' : 'takeout-import-tgz';
+export async function takeoutScenario(scenario: TakeoutScenario, client: Client, address: string, root: string, serverPid: number): Promise<string[]> {
+  const { name, format, items, itemBytes } = scenario;
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   try {
     // The archive (not part of any figure), then its writeback, so that it does not land in (b).
     const started = Date.now();
-    const fixture = await writeTakeout(join(dir, 'archive'), { format, parts: PARTS, bulk: { count: ITEMS, bytes: ITEM_BYTES }, compressMedia: false, ...(format === 'tgz' ? { gzipLevel: 1 } : {}) });
+    const fixture = await writeTakeout(join(dir, 'archive'), { format, parts: PARTS, bulk: { count: items, bytes: itemBytes }, compressMedia: false, ...(format === 'tgz' ? { gzipLevel: 1 } : {}) });
     await run('sync', []);
     const writeSeconds = (Date.now() - started) / 1000;
     const mediaBytes = fixture.items.reduce((sum, item) => sum + item.size, 0);
@@ -148,12 +161,13 @@ export async function takeoutScenario(format: FixtureFormat, client: Client, add
 
       const aRate = mbps(mediaBytes, a.seconds);
       const bRate = mbps(mediaBytes, b.seconds);
+      const perSecond = (seconds: number) => (fixture.items.length / seconds).toFixed(0);
       const tool = format === 'zip' ? 'unzip' : 'tar -xzf';
       const s = a.summary;
       const complete = s.stored === fixture.items.length && s.storedBytes === mediaBytes && s.failed === 0;
       return [
-        `${name}: (a) ${gb(mediaBytes)} in ${a.seconds.toFixed(1)} s = ${aRate.toFixed(0)} MB/s, worker peak RSS ${peak.toFixed(0)} MB, CPU ${a.cpu.toFixed(1)} s; (b) ${tool} ${gb(mediaBytes)} in ${b.seconds.toFixed(1)} s = ${bRate.toFixed(0)} MB/s; ratio (a)/(b) ${(aRate / bRate).toFixed(2)}`,
-        `  the export: ${PARTS} ${format} parts, ${gb(fixture.bytes)}, ${fixture.items.length} media files to store (${ITEMS} of ${ITEM_BYTES} bytes, media not deflated${format === 'tgz' ? ', gzip level 1' : ''}); written and synced in ${writeSeconds.toFixed(1)} s (not part of the figures), under ${dir}`,
+        `${name}: (a) ${gb(mediaBytes)} in ${a.seconds.toFixed(1)} s = ${aRate.toFixed(0)} MB/s (${perSecond(a.seconds)} items/s), worker peak RSS ${peak.toFixed(0)} MB, CPU ${a.cpu.toFixed(1)} s; (b) ${tool} ${gb(mediaBytes)} in ${b.seconds.toFixed(1)} s = ${bRate.toFixed(0)} MB/s (${perSecond(b.seconds)} items/s); ratio (a)/(b) ${(aRate / bRate).toFixed(2)}`,
+        `  the export: ${PARTS} ${format} parts, ${gb(fixture.bytes)}, ${fixture.items.length} media files to store (${items} of ${itemBytes} bytes, media not deflated${format === 'tgz' ? ', gzip level 1' : ''}); written and synced in ${writeSeconds.toFixed(1)} s (not part of the figures), under ${dir}`,
         `  bytes counted, for (a) and (b) alike: the ${fixture.items.length} media files an import must store, each once: ${mediaBytes} bytes (MB = 1e6 bytes); (b) writes every entry (${entryBytes} bytes: album copies, Trash, JSON too), (a) the media plus a JSON and an XMP sidecar each`,
         `  (a) gphotos-backup importTakeout via Temporal, ${CONCURRENCY} part${CONCURRENCY === 1 ? '' : 's'} at once, start to result: ${a.seconds.toFixed(1)} s (${phaseLine(a.phases, a.seconds)}); ${s.stored} stored (${s.storedBytes} bytes), ${s.skipped} already there, ${s.failed} failed${complete ? '' : ' — NOT the whole export'}`,
         `  (b) ${format === 'zip' ? 'unzip -q -o PART -d DIR' : 'tar -xzf PART -C DIR'} for each part in turn, then sync: ${b.seconds.toFixed(1)} s (sync ${b.syncSeconds.toFixed(1)} s of it), ${tool} CPU ${b.cpu.toFixed(1)} s`,

@@ -2,7 +2,8 @@
 // (sources/takeout/archive.ts), and for each planned item the destination does not hold yet puts
 // the bytes unchanged into the sink (dated and laid out by the JSON's photoTakenTime, mtime set),
 // writes the JSON sidecar as Takeout gave it and an XMP sidecar beside it, and records it in the
-// manifest (source `takeout`). Every 50 items the names and records are made durable and the
+// manifest (source `takeout`). A new item is made durable (fsync, link, sidecars) while the next
+// entry is read (in-flight.ts). Every 50 items the names and records are made durable and the
 // heartbeat says which entry comes next, so a killed worker's retry resumes inside the archive.
 // A damaged entry fails its item only; a truncated or unreadable part, or the destination
 // refusing writes, stops the part.
@@ -19,9 +20,12 @@ import { mediaKindOf } from '../sources/takeout/paths.js';
 import type { Readable } from 'node:stream';
 import { alreadyStored } from './download-batch.js';
 import type { ItemFailure } from './batch-progress.js';
+import { endOf, InFlight } from './in-flight.js';
 
 /** Items between two flushes (and heartbeats that move the resume point). */
 const FLUSH_EVERY = 50;
+/** New items whose bytes are read and which are still being made durable, while the next entry is read. */
+const STORES_IN_FLIGHT = 3;
 /** Failures kept in the result (the destination's failures.jsonl has all). */
 const FAILURES_KEPT = 20;
 
@@ -68,6 +72,8 @@ interface Rendition {
   readonly by: 'url' | 'name-and-time';
 }
 
+type Route = { readonly kind: 'stored'; readonly entry: ManifestEntry | undefined } | { readonly kind: 'supersede'; readonly rendition: Rendition } | { readonly kind: 'new' };
+
 /**
  * Stored from a Takeout before its JSON was known (in a part not seen then), while the plan now
  * has the JSON: stored without a capture time, or dated by the file's own EXIF time where the
@@ -104,6 +110,7 @@ export class PartImport {
   private sinceFlush = 0;
   /** The entry whose damage failed its item last (the reader then stops; it is resumed after it). */
   private damaged: number | undefined;
+  private readonly inFlight = new InFlight(STORES_IN_FLIGHT);
 
   constructor(
     private readonly deps: PartImportDeps,
@@ -138,6 +145,8 @@ export class PartImport {
         }
       }
     } finally {
+      // Stores still finishing when the part stops are let finish (nothing left half-written).
+      await this.inFlight.settle();
       await archive.close();
     }
     await this.flush(Number.MAX_SAFE_INTEGER);
@@ -153,27 +162,45 @@ export class PartImport {
     const json = id === undefined ? undefined : this.deps.catalog.item(id);
     if (json === undefined) return;
     const item = JSON.parse(json) as TakeoutItem;
-    try {
-      await this.store(item, body);
-    } catch (error) {
-      if (!(error instanceof TakeoutArchiveError) || error.problem !== 'corrupt') throw error;
-      await this.fail(item, error.message);
-      this.damaged = entry.index;
-    }
+    const creationTime = creationTimeOf(item);
+    const route = await this.routeOf(item, creationTime);
+    // A new dated item finishes in the background while the next entry is read; anything that
+    // replaces or moves what is stored waits for the stores before it, and runs alone.
+    const key = route.kind === 'new' && creationTime !== undefined ? this.keysOf(item, creationTime)[0] : undefined;
+    if (key === undefined || this.inFlight.holds(key)) await this.inFlight.drain();
+    const consumed = endOf(body);
+    const storing = this.guarded(entry.index, item, () => this.store(item, body, creationTime, route));
+    if (key === undefined) await storing;
+    else await this.inFlight.add(key, storing, consumed);
     if (++this.sinceFlush >= FLUSH_EVERY) await this.flush(entry.index + 1);
   }
 
+  /** Runs the store of an item; a damaged entry fails the item only (and the reader resumes after it). */
+  private async guarded(index: number, item: TakeoutItem, store: () => Promise<void>): Promise<void> {
+    try {
+      await store();
+    } catch (error) {
+      if (!(error instanceof TakeoutArchiveError) || error.problem !== 'corrupt') throw error;
+      await this.fail(item, error.message);
+      this.damaged = index;
+    }
+  }
+
+  /** What an item needs: nothing or a completion (stored already), to replace an API rendition, or a new store. */
+  private async routeOf(item: TakeoutItem, creationTime: string | undefined): Promise<Route> {
+    if (await alreadyStored(this.deps.manifest, this.deps.sink, item.id)) return { kind: 'stored', entry: this.deps.manifest.get(item.id) };
+    const rendition = this.renditionOf(item, creationTime);
+    return rendition ? { kind: 'supersede', rendition } : { kind: 'new' };
+  }
+
   /** One item: skipped when stored already (or completed, see below), else bytes, sidecars, manifest record. */
-  private async store(item: TakeoutItem, body: Readable): Promise<void> {
-    const { sink, manifest } = this.deps;
-    const creationTime = creationTimeOf(item);
-    if (await alreadyStored(manifest, sink, item.id)) {
-      const entry = manifest.get(item.id);
+  private async store(item: TakeoutItem, body: Readable, creationTime: string | undefined, route: Route): Promise<void> {
+    if (route.kind === 'stored') {
+      const { entry } = route;
       if (entry && isIncomplete(entry, item)) return this.complete(entry, item, body, creationTime);
       return this.foundStored(entry);
     }
-    const rendition = this.renditionOf(item, creationTime);
-    if (rendition) return this.supersede(rendition, item, body, creationTime as string);
+    if (route.kind === 'supersede') return this.supersede(route.rendition, item, body, creationTime as string);
     // No time from Google: the one the camera wrote (EXIF, QuickTime), read from the first bytes.
     const dated = creationTime === undefined ? await peekCaptureTime(body, mediaKindOf(item.name)) : { body };
     const time = creationTime ?? (dated.time === undefined ? undefined : new Date(dated.time).toISOString());
@@ -241,7 +268,7 @@ export class PartImport {
   /** Stores the bytes; over `rendition`, at its key and under its id (the sink replaces that item's own object). */
   private put(item: TakeoutItem, body: Readable, creationTime: string | undefined, rendition?: ManifestEntry): Promise<StoredObject> {
     const { ctx, manifest } = this.deps;
-    const keys = candidateKeys({ id: item.id, filename: item.name, mimeType: item.mimeType, ...(creationTime ? { creationTime } : {}) });
+    const keys = this.keysOf(item, creationTime);
     const id = rendition?.id ?? item.id;
     return this.deps.sink.put({
       candidates: rendition ? [rendition.key, ...keys] : keys,
@@ -258,6 +285,10 @@ export class PartImport {
       repair: rendition !== undefined || manifest.needsRepair(item.id),
       onProgress: () => ctx.heartbeat(this.heartbeat()),
     });
+  }
+
+  private keysOf(item: TakeoutItem, creationTime: string | undefined): string[] {
+    return candidateKeys({ id: item.id, filename: item.name, mimeType: item.mimeType, ...(creationTime ? { creationTime } : {}) });
   }
 
   /** The JSON as Takeout gave it (when the item has one) and the XMP made from it; `owner`: the item they describe. */
@@ -304,6 +335,7 @@ export class PartImport {
 
   /** Makes what is stored durable, then moves the resume point to `next`. */
   private async flush(next: number): Promise<void> {
+    await this.inFlight.drain();
     await this.deps.sink.flush();
     await this.deps.manifest.flush();
     this.sinceFlush = 0;
