@@ -2,7 +2,7 @@
 // time; 0,0 is no place) and the XMP sidecar it writes from it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mimeTypeOf, takeoutItemId } from '../src/sources/takeout/plan.js';
+import { mimeTypeOf, takeoutItemId, unnumbered } from '../src/sources/takeout/plan.js';
 import { parseSidecar, timestampOf } from '../src/sources/takeout/sidecar-json.js';
 import { xmpCoordinate, xmpSidecar } from '../src/sources/takeout/xmp.js';
 
@@ -74,12 +74,31 @@ describe('XMP sidecar', () => {
 });
 
 describe('Takeout items', () => {
-  it('one id per name, size and CRC, whatever the folder; NFC and NFD names are one', () => {
-    assert.equal(takeoutItemId('IMG_1.jpg', 10, 123), takeoutItemId('IMG_1.jpg', 10, 123));
-    assert.notEqual(takeoutItemId('IMG_1.jpg', 10, 123), takeoutItemId('IMG_1.jpg', 10, 124));
-    assert.notEqual(takeoutItemId('IMG_1.jpg', 10, undefined), takeoutItemId('IMG_1.jpg', 11, undefined));
-    assert.equal(takeoutItemId('Caf\u00e9.jpg', 10, undefined), takeoutItemId('Cafe\u0301.jpg', 10, undefined));
-    assert.match(takeoutItemId('a', 1, undefined), /^takeout-[0-9a-f]{32}$/);
+  it('one id per name (without its folder\'s (n)), size and CRC, whatever the folder; NFC and NFD names are one', () => {
+    const id = (name: string, size: number, crc: number | undefined, folder = 'Photos from 2020') => takeoutItemId({ name, size, crc, folder });
+    assert.equal(id('IMG_1.jpg', 10, 123), id('IMG_1.jpg', 10, 123, 'My album'));
+    assert.equal(id('IMG_1(1).jpg', 10, 123), id('IMG_1.jpg', 10, 123, 'My album'));
+    assert.equal(id('Caf\u00e9.jpg', 10, 5), id('Cafe\u0301.jpg', 10, 5));
+    assert.notEqual(id('IMG_1.jpg', 10, 123), id('IMG_1.jpg', 10, 124));
+    assert.notEqual(id('IMG_1.jpg', 10, 123), id('IMG_2.jpg', 10, 123));
+    assert.notEqual(id('IMG_1.jpg', 10, 123), id('IMG_1.jpg', 11, 123));
+    assert.match(id('a', 1, undefined), /^takeout-[0-9a-f]{32}$/);
+  });
+
+  it('without a CRC (an extracted folder) the folder is part of the id: two files of one name and size in two folders stay two items', () => {
+    const id = (folder: string) => takeoutItemId({ name: 'DSC_0001.NEF', size: 24_000_000, folder });
+    assert.notEqual(id('Photos from 2019'), id('Photos from 2021'));
+    assert.equal(id('Photos from 2019'), id('Photos from 2019'));
+    // `IMG(1).JPG` beside `IMG.JPG` is another photo of that name: without a CRC, never the same item.
+    assert.notEqual(takeoutItemId({ name: 'IMG(1).JPG', size: 10, folder: 'x' }), takeoutItemId({ name: 'IMG.JPG', size: 10, folder: 'x' }));
+  });
+
+  it('unnumbered takes off the (n) Takeout gives same-named files, and only that', () => {
+    assert.equal(unnumbered('IMG_3479(1).JPG'), 'IMG_3479.JPG');
+    assert.equal(unnumbered('2025-04-28(3516).jpg'), '2025-04-28.jpg');
+    assert.equal(unnumbered('photo (2)'), 'photo ');
+    assert.equal(unnumbered('IMG_3479.JPG'), 'IMG_3479.JPG');
+    assert.equal(unnumbered('(1).jpg'), '(1).jpg');
   });
 
   it('MIME types by extension, whatever the case', () => {

@@ -204,9 +204,32 @@ export class PartImport {
     // No time from Google: the one the camera wrote (EXIF, QuickTime), read from the first bytes.
     const dated = creationTime === undefined ? await peekCaptureTime(body, mediaKindOf(item.name)) : { body };
     const time = creationTime ?? (dated.time === undefined ? undefined : new Date(dated.time).toISOString());
+    const lookalikes = this.lookalikes(item, time);
     const stored = await this.put(item, dated.body, time);
+    const same = lookalikes.find((entry) => entry.sha256 === stored.sha256 && entry.size === stored.size);
+    if (same) return this.sameAs(item, stored, same);
     await this.writeSidecars(stored.key, item);
     await this.record(item, stored, time);
+  }
+
+  /**
+   * Copies stored by earlier imports under another id that may be this very file: same name,
+   * capture time and size (the same photo from an extracted folder and from an archive, or in
+   * another folder of an extracted export; see takeoutItemId). Its sha256 decides, once stored.
+   */
+  private lookalikes(item: TakeoutItem, creationTime: string | undefined): ManifestEntry[] {
+    const { manifest } = this.deps;
+    const name = recordedName(item);
+    const found = creationTime === undefined ? manifest.anonymousOfSize(item.size).filter((entry) => entry.filename === name) : manifest.sameNameAndTime(name, creationTime);
+    return found.filter((entry) => entry.source === 'takeout' && entry.size === item.size && entry.id !== item.id);
+  }
+
+  /** The bytes just stored are those of a copy stored already: this copy goes, and the item is recorded as that one. */
+  private async sameAs(item: TakeoutItem, stored: StoredObject, same: ManifestEntry): Promise<void> {
+    await this.deps.sink.remove(stored.key);
+    await this.deps.manifest.record({ ...this.entryOf(item, stored, same.creationTime), key: same.key, sameAs: same.id });
+    this.counts.skipped++;
+    this.deps.ctx.log.info('a Takeout file is a copy of one stored already', { item: item.name, key: same.key, id: same.id });
   }
 
   /**

@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { destinationHash, destinationLabel, manifestFor, openSink, type DestinationSpec } from '../destination.js';
-import { catalogFile, isSameFile, TakeoutCatalog } from '../sources/takeout/catalog.js';
+import { catalogFile, isSameFile, TakeoutCatalog, type CatalogPart } from '../sources/takeout/catalog.js';
 import { planImport, type PlanOptions, type PlanSummary } from '../sources/takeout/plan.js';
 import { scanPart, type ScanResult } from '../sources/takeout/scan.js';
 import { writeAlbumsIndex } from '../sources/takeout/albums.js';
@@ -44,16 +44,27 @@ export interface TakeoutPlanResult extends PlanSummary {
   readonly parts?: readonly string[];
 }
 
+/** Whether a scanned part is still where it was, unchanged (a folder: still there). */
+async function isPresent(part: CatalogPart): Promise<boolean> {
+  const info = await stat(part.path).catch(() => undefined);
+  return info !== undefined && (info.isDirectory() || isSameFile(part, info));
+}
+
+/** The ids of the scanned parts that are still where they were, unchanged. */
+async function presentParts(catalog: TakeoutCatalog): Promise<Set<number>> {
+  const present = new Set<number>();
+  for (const part of catalog.scannedParts()) if (await isPresent(part)) present.add(part.id);
+  return present;
+}
+
 /** The named parts, then the earlier ones with work left (see TakeoutPlanResult.parts). */
-async function partsToImport(catalog: TakeoutCatalog, input: TakeoutPlanInput): Promise<string[]> {
+async function partsToImport(catalog: TakeoutCatalog, input: TakeoutPlanInput, present: ReadonlySet<number>): Promise<string[]> {
   const named = new Set(input.parts);
   const [sink, manifest] = [openSink(input.destination), await manifestFor(input.destination)];
   const earlier: string[] = [];
   for (const part of catalog.scannedParts()) {
-    if (named.has(part.path)) continue;
-    const info = await stat(part.path).catch(() => undefined);
-    const unchanged = info !== undefined && (info.isDirectory() || isSameFile(part, info));
-    if (unchanged && (await hasWork(catalog, part.id, manifest, sink))) earlier.push(part.path);
+    if (named.has(part.path) || !present.has(part.id)) continue;
+    if (await hasWork(catalog, part.id, manifest, sink)) earlier.push(part.path);
   }
   return [...input.parts, ...earlier];
 }
@@ -80,10 +91,11 @@ function planIdOf(catalog: TakeoutCatalog, options: PlanOptions): string {
 async function plan(catalog: TakeoutCatalog, input: TakeoutPlanInput, beat: () => void): Promise<TakeoutPlanResult> {
   for (const part of input.parts) await scanPart(catalog, part, { signal: Context.current().cancellationSignal, beat });
   const options = { includeTrash: input.includeTrash, includeFailedVideos: input.includeFailedVideos };
-  const summary = planImport(catalog, options);
+  const present = await presentParts(catalog);
+  const summary = planImport(catalog, options, (part) => present.has(part));
   const planId = planIdOf(catalog, options);
   catalog.setMeta('plan', planId);
-  return { ...summary, planId, parts: await partsToImport(catalog, input) };
+  return { ...summary, planId, parts: await partsToImport(catalog, input, present) };
 }
 
 export function createTakeoutActivities() {

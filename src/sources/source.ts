@@ -1,8 +1,11 @@
 // Where backed-up items come from, beside where they go (src/sinks/sink.ts). A source lists
 // descriptors (descriptor.ts: slim, no secrets, they travel through Temporal) and, inside the
 // downloadBatch activity only, resolves them to fresh download URLs right before the bytes are
-// fetched. downloadBatch, the sinks, the manifest and the layout are shared by every source:
-// Library (library-source.ts), Picker (picker-source.ts) and later Takeout.
+// fetched. downloadBatch, the sinks, the manifest and the layout are shared by the API sources,
+// Library (library-source.ts) and Picker (picker-source.ts). Takeout (takeout/) has no URLs to
+// resolve: its bytes are entries of archive parts, which a tgz gives only front to back, so a part
+// is its unit (takeout/archive.ts: one reader for zip, tgz and extracted folders), streamed by
+// activities/takeout-store.ts into the same sinks, manifest, layout and failure records.
 import type { SourceName } from '../manifest/manifest.js';
 import type { MediaDescriptor } from './descriptor.js';
 

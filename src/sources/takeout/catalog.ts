@@ -12,7 +12,7 @@ import { cacheDir } from '../../config.js';
 import type { TakeoutFileKind, TakeoutFolderKind } from './paths.js';
 
 /** Bumped when the schema changes: an older catalog is emptied and its parts scanned again. */
-const FORMAT = '1';
+const FORMAT = '2';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS parts (
@@ -59,7 +59,7 @@ export interface CatalogEntry {
   readonly name: string;
   readonly kind: TakeoutFileKind;
   readonly size: number;
-  /** The zip's CRC-32 of the entry, when the archive gives one. */
+  /** The entry's CRC-32: a zip's from its central directory, a tgz's media files' computed by the scan; none in folders. */
   readonly crc?: number;
   /** The text of a JSON sidecar or album metadata file. */
   readonly text?: string;

@@ -1,7 +1,7 @@
 // The import plan of a Takeout: from the catalog's entries (all scanned parts), folder by folder,
 // the media files and their JSON sidecars (sidecar-match.ts), made into the items to store. An
 // item is one media file, whichever folders it sits in: the copy in a year folder and the copies
-// in album folders (same name, same size, same CRC-32) are one item, stored once and listed in
+// in album folders (same name but for its `(n)`, same size, same CRC-32) are one item, stored once and listed in
 // each album. Trash and "Failed Videos" are left out unless asked for. The plan lives in the
 // catalog (one row per item), never in Temporal's history: the workflow sees counts only.
 import { createHash } from 'node:crypto';
@@ -48,6 +48,10 @@ export interface PlanSummary {
   readonly unmatchedSample: readonly string[];
   /** JSON sidecars no media file uses (a media file in a part not imported yet, or one Takeout left out). */
   readonly unusedSidecars: number;
+  /** JSON sidecars paired with a media file that do not read as JSON (cut short, damaged): kept as they are, saying nothing. */
+  readonly unreadableSidecars?: number;
+  /** Their paths (the first 50). */
+  readonly unreadableSample?: readonly string[];
   /** Media files left out: in Trash or "Failed Videos". */
   readonly leftOut: number;
   readonly albums: number;
@@ -67,12 +71,29 @@ export function mimeTypeOf(name: string): string {
   return MIME_TYPES[extensionOf(name).toLowerCase()] ?? 'application/octet-stream';
 }
 
+/** `IMG_3479(1).JPG` → `IMG_3479.JPG`: the `(n)` Takeout adds to same-named files of one folder (§8.3). */
+export function unnumbered(name: string): string {
+  const ext = extensionOf(name);
+  const stem = ext === '' ? name : name.slice(0, -ext.length - 1);
+  const plain = /^(.+)\(\d+\)$/su.exec(stem)?.[1] ?? stem;
+  return ext === '' ? plain : `${plain}.${ext}`;
+}
+
 /**
- * The item's id: its name, size and (zip) CRC-32, whatever folder or part it is in, so the year
- * and album copies of one photo are one item, and a re-import finds what it stored before.
+ * The item's id. With a CRC-32 (zip parts list one; a tgz's is computed as it is scanned): its
+ * name without the `(n)` of its folder, size and CRC-32, whatever folder or part or archive
+ * format it is in, so the year and album copies of one photo are one item (Takeout numbers
+ * same-named files per folder: `IMG(1).JPG` in a year folder can be `IMG.JPG` in an album), and
+ * a re-import finds what it stored before. Without one (an extracted folder, whose files are not
+ * read to scan it), name and size could make two photos one (camera counters wrap, RAW files have
+ * one size), so the id is the name as it is in its folder, the size and the folder; the same photo met in another folder is then
+ * recognised when it is stored (same name, capture time, size and sha256: takeout-store.ts).
  */
-export function takeoutItemId(name: string, size: number, crc: number | undefined): string {
-  const hash = createHash('sha256').update(`${name.normalize('NFC')}\0${size}\0${crc ?? ''}`).digest('hex');
+export function takeoutItemId(entry: { readonly name: string; readonly size: number; readonly crc?: number | undefined; readonly folder: string }): string {
+  const name = entry.name.normalize('NFC');
+  // Without a CRC, the name as it is in its folder (where it is unique): never two files as one.
+  const key = entry.crc === undefined ? `${name}\0${entry.size}\0folder:${entry.folder.normalize('NFC')}` : `${unnumbered(name)}\0${entry.size}\0crc:${entry.crc}`;
+  const hash = createHash('sha256').update(key).digest('hex');
   return `takeout-${hash.slice(0, 32)}`;
 }
 
@@ -90,16 +111,26 @@ class Planner {
   duplicates = 0;
   unmatched = 0;
   unusedSidecars = 0;
+  unreadableSidecars = 0;
+  readonly unreadableSample: string[] = [];
   leftOut = 0;
   albums = 0;
   readonly unmatchedSample: string[] = [];
 
-  constructor(private readonly catalog: TakeoutCatalog) {}
+  constructor(
+    private readonly catalog: TakeoutCatalog,
+    /** Whether a part is still where it was scanned, unchanged (a moved or deleted part is not). */
+    private readonly present: (part: number) => boolean,
+  ) {}
 
   /** Plans one folder: its album metadata, then its media files. */
   folder(folder: string, kind: TakeoutFolderKind): void {
+    // A name in several parts (one part scanned at two paths: moved, copied): the copy still there.
     const byName = new Map<string, CatalogEntry>();
-    for (const entry of this.catalog.entriesIn(folder)) if (!byName.has(entry.name)) byName.set(entry.name, entry);
+    for (const entry of this.catalog.entriesIn(folder)) {
+      const known = byName.get(entry.name);
+      if (!known || (!this.present(known.part) && this.present(entry.part))) byName.set(entry.name, entry);
+    }
     const match = matchFolder([...byName.keys()]);
     if (kind === 'album') this.album(folder, match.albumMetadata.map((name) => byName.get(name)?.text));
     this.unusedSidecars += match.unusedSidecars.length;
@@ -123,13 +154,13 @@ class Planner {
   }
 
   private media(entry: CatalogEntry, media: MediaMatch, all: ReadonlyMap<string, MediaMatch>, byName: ReadonlyMap<string, CatalogEntry>, inAlbum: boolean): void {
-    const id = takeoutItemId(entry.name, entry.size, entry.crc);
+    const id = takeoutItemId(entry);
     if (inAlbum) this.catalog.putAlbumItem(entry.folder, id);
     const earlier = this.catalog.item(id);
     if (earlier !== undefined) {
       this.duplicates++;
       const item = JSON.parse(earlier) as TakeoutItem;
-      const better = item.sidecar === undefined && media.sidecar !== undefined ? this.itemOf(id, entry, media, all, byName) : item;
+      const better = this.merged(item, entry, media.sidecar !== undefined, () => this.itemOf(id, entry, media, all, byName));
       this.catalog.putItem(id, better.part, better.index, JSON.stringify({ ...better, folders: [...item.folders, entry.folder] }));
       return;
     }
@@ -142,9 +173,28 @@ class Planner {
     }
   }
 
+  private unreadable(sidecar: CatalogEntry): void {
+    this.unreadableSidecars++;
+    if (this.unreadableSample.length < SAMPLE) this.unreadableSample.push(`${sidecar.folder}/${sidecar.name}`);
+  }
+
+  /**
+   * One item met again in another folder: it takes this copy's JSON when it had none, and reads
+   * its bytes from this copy when its own copy's part is gone (same bytes: same size and CRC-32).
+   */
+  private merged(item: TakeoutItem, entry: CatalogEntry, hasSidecar: boolean, copy: () => TakeoutItem): TakeoutItem {
+    const keepBytes = this.present(item.part) || !this.present(entry.part);
+    if (item.sidecar === undefined && hasSidecar) {
+      const fresh = copy();
+      return keepBytes && !this.present(fresh.part) ? { ...fresh, part: item.part, index: item.index } : fresh;
+    }
+    return keepBytes ? item : { ...item, part: entry.part, index: entry.index };
+  }
+
   private itemOf(id: string, entry: CatalogEntry, media: MediaMatch, all: ReadonlyMap<string, MediaMatch>, byName: ReadonlyMap<string, CatalogEntry>): TakeoutItem {
     const sidecar = media.sidecar === undefined ? undefined : byName.get(media.sidecar);
     const metadata = sidecar?.text === undefined ? undefined : parseSidecar(sidecar.text);
+    if (sidecar?.text !== undefined && metadata === undefined) this.unreadable(sidecar);
     const original = media.of === undefined ? undefined : byName.get(media.of);
     return {
       id,
@@ -156,25 +206,30 @@ class Planner {
       folder: entry.folder,
       folders: [entry.folder],
       role: media.role,
-      ...(original && all.has(original.name) ? { of: takeoutItemId(original.name, original.size, original.crc) } : {}),
+      ...(original && all.has(original.name) ? { of: takeoutItemId(original) } : {}),
       ...(sidecar && media.how ? { sidecar: { part: sidecar.part, index: sidecar.index, name: sidecar.name, how: media.how } } : {}),
       ...(metadata ? { metadata } : {}),
     };
   }
 }
 
-/** Makes the plan from every scanned part of the catalog, replacing the last one. */
-export function planImport(catalog: TakeoutCatalog, options: PlanOptions): PlanSummary {
+/**
+ * Makes the plan from every scanned part of the catalog, replacing the last one. `present` says
+ * which parts are still where they were scanned: copies in them are read rather than those in
+ * parts moved or deleted since (a JSON of a deleted part still dates its photo).
+ */
+export function planImport(catalog: TakeoutCatalog, options: PlanOptions, present: (part: number) => boolean = () => true): PlanSummary {
   catalog.clearPlan();
-  const planner = new Planner(catalog);
+  const planner = new Planner(catalog, present);
   const folders = catalog.folders().sort((a, b) => folderRank(a.kind) - folderRank(b.kind) || (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
   for (const { folder, kind } of folders) {
     if (leftOut(kind, options)) {
-      planner.leftOut += catalog.entriesIn(folder).filter((e) => e.kind === 'media').length;
+      // By name: one part scanned at two paths holds the same files twice.
+      planner.leftOut += new Set(catalog.entriesIn(folder).filter((e) => e.kind === 'media').map((e) => e.name)).size;
       continue;
     }
     catalog.writing(() => planner.folder(folder, kind));
   }
-  const { items, duplicates, unmatched, unmatchedSample, unusedSidecars, albums } = planner;
-  return { items, duplicates, unmatched, unmatchedSample, unusedSidecars, leftOut: planner.leftOut, albums };
+  const { items, duplicates, unmatched, unmatchedSample, unusedSidecars, unreadableSidecars, unreadableSample, albums } = planner;
+  return { items, duplicates, unmatched, unmatchedSample, unusedSidecars, unreadableSidecars, unreadableSample, leftOut: planner.leftOut, albums };
 }

@@ -1,9 +1,11 @@
 // Scanning one Takeout part into the catalog: every entry of its Google Photos export (path,
-// folder, name, size, CRC-32 where the zip has one) and the text of every JSON file (sidecars and
+// folder, name, size, CRC-32 of media files in a zip or tgz) and the text of every JSON file (sidecars and
 // album metadata: small, and needed to pair and date the media). A zip is scanned from its
 // central directory plus its JSON entries; a tgz in one pass over the whole stream, which also
-// proves the part complete. A part already scanned at the same size and time is not read again.
+// proves the part complete and gives each media file's CRC-32. A part already scanned at the same size and time is not read again.
 import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { readTextAtMost } from '../../sinks/read-at-most.js';
 import { openArchive, type ArchiveEntry, type TakeoutArchive } from './archive.js';
 import { isSameFile, type CatalogEntry, type CatalogPart, type TakeoutCatalog } from './catalog.js';
@@ -102,11 +104,23 @@ async function scanListed(archive: TakeoutArchive, scan: PartScan, signal: Abort
   for (const row of texts.values()) scan.add({ path: row.path, size: row.size, index: row.index }, row);
 }
 
-/** tgz: one pass, the JSON texts read on the way, every other body skipped. */
+/** The CRC-32 of a body, read to its end. */
+async function crc32Of(body: Readable): Promise<number> {
+  let crc = 0;
+  for await (const chunk of body) crc = zlib.crc32(chunk as Buffer, crc);
+  return crc;
+}
+
+/**
+ * tgz: one pass, the JSON texts read on the way, the media bodies through a CRC-32 (a tar records
+ * none; with it a photo has the same id as in a zip of the same export: plan.ts), every other body
+ * skipped.
+ */
 async function scanStreamed(archive: TakeoutArchive, scan: PartScan, signal: AbortSignal | undefined, beat: () => void): Promise<void> {
   await archive.read({ wanted: () => true, ...(signal ? { signal } : {}) }, async (entry, body) => {
     const row = scan.rowOf(entry);
-    scan.add(entry, row, row && wantsText(row) ? await readTextAtMost(body, MAX_JSON_BYTES) : undefined);
+    if (row && wantsText(row)) scan.add(entry, row, await readTextAtMost(body, MAX_JSON_BYTES));
+    else scan.add(entry, row?.kind === 'media' ? { ...row, crc: await crc32Of(body) } : row);
     beat();
   });
 }
