@@ -121,6 +121,12 @@ export function takeoutSummaryLines(s: TakeoutSummary): string[] {
     lines.push(...s.unmatchedSample.map((name) => `  no JSON: ${name}`));
     if (s.unmatched > s.unmatchedSample.length) lines.push(`  ... and ${s.unmatched - s.unmatchedSample.length} more`);
   }
+  const unreadable = s.unreadableSidecars ?? 0;
+  if (unreadable > 0) {
+    lines.push(`${unreadable} JSON sidecars could not be read (cut short or damaged: kept as they are; their items are dated by the time inside the file):`);
+    lines.push(...(s.unreadableSample ?? []).map((path) => `  unreadable JSON: ${path}`));
+    if (unreadable > (s.unreadableSample ?? []).length) lines.push(`  ... and ${unreadable - (s.unreadableSample ?? []).length} more`);
+  }
   if (s.unusedSidecars > 0) lines.push(`${s.unusedSidecars} JSON sidecars describe no media file of these parts (their photos may be in a part not imported yet).`);
   if (s.leftOut > 0) lines.push(`${s.leftOut} files in Trash or Failed Videos were left out (--include-trash, --include-failed-videos).`);
   lines.push(...failureLines(s));

@@ -81,6 +81,8 @@ export class TakeoutRun {
       unmatched: plan?.unmatched ?? 0,
       unmatchedSample: plan?.unmatchedSample ?? [],
       unusedSidecars: plan?.unusedSidecars ?? 0,
+      unreadableSidecars: plan?.unreadableSidecars ?? 0,
+      unreadableSample: plan?.unreadableSample ?? [],
       duplicates: plan?.duplicates ?? 0,
       leftOut: plan?.leftOut ?? 0,
       albums: this.albums || (plan?.albums ?? 0),

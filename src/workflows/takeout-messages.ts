@@ -51,6 +51,9 @@ export interface TakeoutProgress extends BackupCounters {
   readonly unmatchedSample: readonly string[];
   /** JSON sidecars that describe no media file of the parts imported (its photo may be in a part not imported yet). */
   readonly unusedSidecars: number;
+  /** Paired JSON sidecars that do not read as JSON (kept as they are; their items dated by the file), and the first of their paths. */
+  readonly unreadableSidecars?: number;
+  readonly unreadableSample?: readonly string[];
   /** Copies found in a second folder (album folders): the item is stored once. */
   readonly duplicates: number;
   /** Media left out (Trash, Failed Videos). */
