@@ -59,6 +59,10 @@ export function createWorker(settings: WorkerSettings): Promise<Worker> {
     // Payloads sealed with the keys of GPHOTOS_CODEC_KEYS / GPHOTOS_CODEC_KEY_FILE, when set.
     ...dataConverterFromEnv(),
     maxConcurrentActivityTaskExecutions: settings.maxConcurrentActivities ?? 8,
+    // Heartbeats reach the server at least every 5 s (the SDK's default is up to 48 s with a 60 s
+    // heartbeat timeout): a cancelled import or backup hears of it within seconds, and `status`
+    // shows running parts and batches as they go.
+    maxHeartbeatThrottleInterval: '5 seconds',
     ...(settings.taskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: settings.taskQueueActivitiesPerSecond } : {}),
   });
 }

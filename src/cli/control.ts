@@ -1,19 +1,19 @@
 // `status`, `pause`, `resume`, `cancel`: act on a backup named by its workflow id or by --dest
 // (and --account).
-import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { TemporalTarget } from '../temporal/connection.js';
 import { pauseSignal, resumeSignal, type BackupSummary } from '../workflows/messages.js';
 import { pickProgressQuery, type PickSummary } from '../workflows/pick-messages.js';
 import { takeoutProgressQuery, type TakeoutSummary } from '../workflows/takeout-messages.js';
-import { takeoutSummaryLines } from './import-takeout.js';
+import { takeoutSummaryLines, takeoutWorkflowId } from './import-takeout.js';
 import { PICKER_SCOPE_NOTE, pickExitCode, pickProgressLines, pickSummaryLines } from './pick.js';
 import { liveProgress, withRunningBatches } from './live-progress.js';
-import { flag, parse, stringOption } from './args.js';
+import { flag, parse, stringOption, type Parsed } from './args.js';
 import { showRecent } from './recent.js';
 import { EXIT } from './exit.js';
 import { formatBytes } from './progress.js';
 import { failureMessage, failureLines, summaryExitCode, summaryLines } from './backup.js';
-import { ACCOUNT_HELP, ACCOUNT_OPTIONS, connect, S3_OPTIONS, targetWorkflowId, webUiLink } from './target.js';
+import { ACCOUNT_HELP, ACCOUNT_OPTIONS, accountRef, connect, destination, pickWorkflowId, S3_OPTIONS, targetWorkflowId, webUiLink } from './target.js';
 
 type Action = 'status' | 'pause' | 'resume' | 'cancel';
 
@@ -21,7 +21,7 @@ const WHAT: Record<Action, string> = {
   status: 'Show the progress or outcome of a backup, a pick (with its link while it waits for\nthe person) or a Takeout import (takeout/...), with the items that could not be stored. Exit 0 while it runs or when it\nfinished with every item stored, 1 when it failed or finished with failed items (the next\nrun tries them again), 3 for a pick whose session expired unpicked.',
   pause: 'Pause a backup: batches in flight finish, no new ones start. (A pick cannot be paused.)',
   resume: 'Resume a paused backup.',
-  cancel: 'Cancel a backup or a pick: downloads in flight are aborted and leave no temp files (a\npick deletes its Picker session).',
+  cancel: 'Cancel a backup, a pick or a Takeout import: downloads and archive reads in flight are\naborted and leave no temp files (a pick deletes its Picker session; importing again later\ngoes on where the import stopped).',
 };
 
 export function controlHelp(action: Action): string {
@@ -30,11 +30,36 @@ export function controlHelp(action: Action): string {
 ${WHAT[action]}
 
 Options:
-  --dest DEST           the backup's destination (instead of a workflow id; with
-                        --s3-endpoint when the backup used one)
+  --dest DEST           the destination (instead of a workflow id): its backup, pick or
+                        Takeout import, the running one first (with --s3-endpoint when
+                        it used one)
 ${ACCOUNT_HELP}
   --json                print machine-readable output
   -h, --help            show this help`;
+}
+
+/** The workflow id given, or the ids of the backup, the pick and the Takeout import into --dest. */
+function candidateIds(parsed: Parsed): string[] {
+  const id = targetWorkflowId(parsed);
+  if (parsed.positionals.length > 0) return [id];
+  const dest = destination(parsed);
+  return [id, pickWorkflowId(accountRef(parsed), dest), takeoutWorkflowId(dest)];
+}
+
+/** The first of `ids` that runs, else the first that exists (a destination's backup before its pick and import). */
+async function findWorkflow(client: Client, ids: readonly string[]): Promise<{ handle: WorkflowHandle; description: WorkflowExecutionDescription } | undefined> {
+  let first: { handle: WorkflowHandle; description: WorkflowExecutionDescription } | undefined;
+  for (const id of ids) {
+    const handle = client.workflow.getHandle(id);
+    try {
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') return { handle, description };
+      first ??= { handle, description };
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  return first;
 }
 
 export async function controlCommand(action: Action, argv: readonly string[]): Promise<number> {
@@ -52,20 +77,15 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
       await close();
     }
   }
-  const workflowId = targetWorkflowId(parsed);
   const { client, target, close } = await connect();
   try {
-    const handle = client.workflow.getHandle(workflowId);
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) {
-        console.error(`no backup with workflow id ${workflowId}`);
-        return EXIT.failed;
-      }
-      throw error;
+    const found = await findWorkflow(client, candidateIds(parsed));
+    if (!found) {
+      console.error(`no backup, pick or Takeout import with workflow id ${candidateIds(parsed).join(' or ')}`);
+      return EXIT.failed;
     }
+    const { handle, description } = found;
+    const workflowId = handle.workflowId;
     const running = description.status.name === 'RUNNING';
     const isPick = description.type === 'pick';
     const isTakeout = description.type === 'importTakeout';
