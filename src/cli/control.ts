@@ -79,9 +79,10 @@ export async function controlCommand(action: Action, argv: readonly string[]): P
   }
   const { client, target, close } = await connect();
   try {
-    const found = await findWorkflow(client, candidateIds(parsed));
+    const ids = candidateIds(parsed);
+    const found = await findWorkflow(client, ids);
     if (!found) {
-      console.error(`no backup, pick or Takeout import with workflow id ${candidateIds(parsed).join(' or ')}`);
+      console.error(`no backup, pick or Takeout import with workflow id ${ids.join(' or ')}`);
       return EXIT.failed;
     }
     const { handle, description } = found;

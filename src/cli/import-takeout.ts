@@ -112,21 +112,19 @@ export function takeoutLine(p: TakeoutProgress, rate: Rate): string {
   return barLine({ done: p.stored + p.skipped + p.failed, total: p.listed, complete: true, bytes: p.storedBytes }, rate, tail);
 }
 
+/** `count what:`, then a line per name of the sample, then how many more; nothing when count is 0. */
+function sampleLines(count: number, sample: readonly string[], label: string, what: string): string[] {
+  if (count === 0) return [];
+  const more = count > sample.length ? [`  ... and ${count - sample.length} more`] : [];
+  return [`${count} ${what}:`, ...sample.map((name) => `  ${label}: ${name}`), ...more];
+}
+
 export function takeoutSummaryLines(s: TakeoutSummary): string[] {
   const lines = [`Takeout import: ${s.listed} items in ${s.parts} parts, ${s.stored} stored (${formatBytes(s.storedBytes)}), ${s.skipped} already there, ${s.failed} failed.`];
   if (s.duplicates > 0) lines.push(`${s.duplicates} copies in album folders were the same items (stored once); ${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
   else if (s.albums > 0) lines.push(`${s.albums} albums listed in .gphotos-backup/takeout-albums.jsonl.`);
-  if (s.unmatched > 0) {
-    lines.push(`${s.unmatched} media files had no JSON sidecar (stored anyway, dated by the time inside the file, else under unknown-date/):`);
-    lines.push(...s.unmatchedSample.map((name) => `  no JSON: ${name}`));
-    if (s.unmatched > s.unmatchedSample.length) lines.push(`  ... and ${s.unmatched - s.unmatchedSample.length} more`);
-  }
-  const unreadable = s.unreadableSidecars ?? 0;
-  if (unreadable > 0) {
-    lines.push(`${unreadable} JSON sidecars could not be read (cut short or damaged: kept as they are; their items are dated by the time inside the file):`);
-    lines.push(...(s.unreadableSample ?? []).map((path) => `  unreadable JSON: ${path}`));
-    if (unreadable > (s.unreadableSample ?? []).length) lines.push(`  ... and ${unreadable - (s.unreadableSample ?? []).length} more`);
-  }
+  lines.push(...sampleLines(s.unmatched, s.unmatchedSample, 'no JSON', 'media files had no JSON sidecar (stored anyway, dated by the time inside the file, else under unknown-date/)'));
+  lines.push(...sampleLines(s.unreadableSidecars ?? 0, s.unreadableSample ?? [], 'unreadable JSON', 'JSON sidecars could not be read (cut short or damaged: kept as they are; their items are dated by the time inside the file)'));
   if (s.unusedSidecars > 0) lines.push(`${s.unusedSidecars} JSON sidecars describe no media file of these parts (their photos may be in a part not imported yet).`);
   if (s.leftOut > 0) lines.push(`${s.leftOut} files in Trash or Failed Videos were left out (--include-trash, --include-failed-videos).`);
   lines.push(...failureLines(s));

@@ -119,6 +119,9 @@ export function extensionOf(name: string): string {
   return ext.length <= 10 && !/\s/u.test(ext) ? ext : '';
 }
 
+/** `stem(n)`: the number Takeout adds to same-named files of one folder (§8.3), and the stem before it. */
+export const DUPLICATE_INDEX = /^(.+)\((\d+)\)$/su;
+
 /** The name without its extension (and without the dot before it). */
 export function stemOf(name: string): string {
   const ext = extensionOf(name);

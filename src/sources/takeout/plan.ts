@@ -6,7 +6,7 @@
 // catalog (one row per item), never in Temporal's history: the workflow sees counts only.
 import { createHash } from 'node:crypto';
 import type { CatalogEntry, TakeoutCatalog } from './catalog.js';
-import { extensionOf, type TakeoutFolderKind } from './paths.js';
+import { DUPLICATE_INDEX, extensionOf, stemOf, type TakeoutFolderKind } from './paths.js';
 import { matchFolder, type MediaMatch, type MediaRole, type SidecarRule } from './sidecar-match.js';
 import { parseSidecar, type TakeoutMetadata } from './sidecar-json.js';
 
@@ -74,8 +74,8 @@ export function mimeTypeOf(name: string): string {
 /** `IMG_3479(1).JPG` → `IMG_3479.JPG`: the `(n)` Takeout adds to same-named files of one folder (§8.3). */
 export function unnumbered(name: string): string {
   const ext = extensionOf(name);
-  const stem = ext === '' ? name : name.slice(0, -ext.length - 1);
-  const plain = /^(.+)\(\d+\)$/su.exec(stem)?.[1] ?? stem;
+  const stem = stemOf(name);
+  const plain = DUPLICATE_INDEX.exec(stem)?.[1] ?? stem;
   return ext === '' ? plain : `${plain}.${ext}`;
 }
 

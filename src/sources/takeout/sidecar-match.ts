@@ -21,7 +21,7 @@
 // Names are compared after NFC normalisation (macOS NFD names) and reported exactly as given. The
 // result does not depend on the order of the input; the cost is linear in the number of names
 // (each name makes a bounded number of Map look-ups).
-import { extensionOf, isSystemFile, mediaKindOf, stemOf, takeoutFileKind, type MediaKind } from './paths.js';
+import { DUPLICATE_INDEX, extensionOf, isSystemFile, mediaKindOf, stemOf, takeoutFileKind, type MediaKind } from './paths.js';
 
 /** The rules by which a media file claims a JSON of its own (§8.3), in order of precedence. */
 export type ClaimRule =
@@ -103,7 +103,6 @@ const LIVE_STILL_EXTENSIONS: readonly string[] = ['heic', 'heif', 'jpg', 'jpeg']
 const LIVE_CLIP_EXTENSIONS: ReadonlySet<string> = new Set(['mp4', 'mov']);
 /** Pixel motion parts (§8.3) and GPTH Neo's `.MP~2` edited alternates of them. */
 const MOTION_PART = /^(?:mp|mv|mp~\d+)$/u;
-const DUPLICATE_INDEX = /^(.+)\((\d+)\)$/su;
 const MAX_SHARE_DEPTH = 8;
 
 interface Candidate {
